@@ -1,0 +1,62 @@
+use std::time::Instant;
+
+use compose_project::ops::{self, BuildEvent};
+use compose_toolchains::Tools;
+
+use super::ManifestArg;
+use crate::output::{size, status};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    manifest: ManifestArg,
+}
+
+pub fn exec(args: Args) -> miette::Result<i32> {
+    let manifest = args.manifest.load()?;
+    build(&manifest)?;
+    Ok(0)
+}
+
+/// Builds the project, printing progress; shared with `compose run`.
+pub fn build(manifest: &compose_project::Manifest) -> miette::Result<ops::BuildReport> {
+    let started = Instant::now();
+    let tools = Tools::from_env();
+    let report = ops::build(manifest, &tools, &mut |event| match event {
+        BuildEvent::Building {
+            component,
+            language,
+        } => status("Building", &format!("{component} ({language})")),
+        BuildEvent::Fresh { component } => status("Fresh", component),
+        BuildEvent::Built {
+            component,
+            bytes,
+            elapsed,
+        } => status(
+            "Built",
+            &format!(
+                "{component} ({}, {:.1}s)",
+                size(bytes),
+                elapsed.as_secs_f64()
+            ),
+        ),
+        BuildEvent::Linking { root } => {
+            status("Linking", &format!("{} (root: {root})", manifest.name))
+        }
+    })?;
+    let shown = report
+        .output
+        .strip_prefix(&manifest.root_dir)
+        .unwrap_or(&report.output)
+        .display()
+        .to_string();
+    status(
+        "Finished",
+        &format!(
+            "{shown} ({}) in {:.2}s",
+            size(report.size),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(report)
+}

@@ -1,0 +1,29 @@
+pub mod build;
+pub mod doctor;
+pub mod run;
+
+use std::path::PathBuf;
+
+use compose_project::Manifest;
+
+/// Where the manifest is: `--manifest-path`, or `compose.toml` in this folder or a parent.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ManifestArg {
+    /// Path to compose.toml (default: found in the current folder or its parents).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+impl ManifestArg {
+    pub fn load(&self) -> miette::Result<Manifest> {
+        let path = match &self.manifest_path {
+            Some(p) => p.clone(),
+            None => {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| miette::miette!("cannot read the current folder: {e}"))?;
+                Manifest::find(&cwd)?
+            }
+        };
+        Ok(Manifest::load(&path)?)
+    }
+}

@@ -1,0 +1,41 @@
+//! The `compose` command. Each subcommand is a module that parses its flags, calls
+//! `compose-project` (or `compose-toolchains` for `doctor`) and prints.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand};
+
+/// Build, link, run and check WebAssembly components written in Rust, Go, C and Python.
+#[derive(Parser)]
+#[command(name = "compose", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show each language toolchain, or install what is missing (`--install`).
+    Doctor(commands::doctor::Args),
+    /// Build every component of the project and link them into one component.
+    Build(commands::build::Args),
+    /// Run the project's composed component (or a component file) in the sandbox.
+    Run(commands::run::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Doctor(args) => commands::doctor::exec(args),
+        Command::Build(args) => commands::build::exec(args),
+        Command::Run(args) => commands::run::exec(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(report) => {
+            eprintln!("{report:?}");
+            std::process::exit(output::FAILURE);
+        }
+    }
+}

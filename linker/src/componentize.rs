@@ -1,0 +1,44 @@
+use compose_wit::wit_parser::{Resolve, WorldId};
+use wasi_preview1_component_adapter_provider::{
+    WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+};
+use wit_component::{ComponentEncoder, StringEncoding};
+
+use crate::LinkError;
+
+/// Turns a WASI preview1 reactor core module into a component of `world`.
+///
+/// The world is embedded first: without it wit-component gives no error, just a component
+/// with an empty world. The preview1 reactor adapter then maps WASI preview1 calls onto
+/// WASI Preview 2.
+pub fn componentize(
+    component: &str,
+    core: &[u8],
+    resolve: &Resolve,
+    world: WorldId,
+) -> Result<Vec<u8>, LinkError> {
+    let fail = |e: anyhow::Error| LinkError::Componentize {
+        component: component.to_string(),
+        message: format!("{e:#}"),
+    };
+    let mut module = core.to_vec();
+    wit_component::embed_component_metadata(
+        &mut module,
+        resolve,
+        world,
+        StringEncoding::UTF8,
+        false,
+    )
+    .map_err(fail)?;
+    ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .map_err(fail)?
+        .adapter(
+            WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+            WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+        )
+        .map_err(fail)?
+        .encode()
+        .map_err(fail)
+}

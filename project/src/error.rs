@@ -1,0 +1,88 @@
+use miette::{NamedSource, SourceSpan};
+
+/// Errors of a project operation. Library errors pass through with their own diagnostics.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ProjectError {
+    /// Something in compose.toml is wrong; points at the line.
+    #[error("{message}")]
+    #[diagnostic(code(compose::manifest))]
+    Manifest {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// No compose.toml was found.
+    #[error("could not find `compose.toml` in `{dir}` or any parent folder")]
+    #[diagnostic(
+        code(compose::manifest::not_found),
+        help(
+            "run compose inside a project, pass `--manifest-path`, or start one with `compose new`"
+        )
+    )]
+    NoManifest { dir: String },
+
+    /// A built component does not implement its declared world.
+    #[error("component `{component}` does not match its world `{world}`:\n{mismatches}")]
+    #[diagnostic(
+        code(compose::check::world),
+        help("make the component's exports match world `{world}` in the project's WIT (or declare the world it really implements in compose.toml)")
+    )]
+    WorldMismatch {
+        component: String,
+        world: String,
+        mismatches: String,
+    },
+
+    /// An import that the composed result still has, and nothing provides.
+    #[error("component `{importer}` imports `{import}`, but no component exports it and the host does not provide it")]
+    #[diagnostic(code(compose::link::unsatisfied), help("{help}"))]
+    Unsatisfied {
+        importer: String,
+        import: String,
+        help: String,
+    },
+
+    /// A file operation failed.
+    #[error("could not {what}: {source}")]
+    #[diagnostic(code(compose::io))]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// WIT errors.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Wit(#[from] compose_wit::WitError),
+
+    /// Toolchain errors.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Toolchain(#[from] compose_toolchains::ToolchainError),
+
+    /// Linking errors.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Link(#[from] compose_linker::LinkError),
+
+    /// Runtime errors.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] compose_runtime::RunError),
+}
+
+impl ProjectError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        ProjectError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}

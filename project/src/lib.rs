@@ -1,0 +1,12 @@
+//! `compose-project`: the `compose.toml` manifest and the operations behind each command.
+//!
+//! Like cargo's `ops`, every command of the CLI is a call here: [`ops::build()`],
+//! [`ops::run()`]. The CLI only parses arguments and prints.
+
+mod error;
+mod fsutil;
+pub mod manifest;
+pub mod ops;
+
+pub use error::ProjectError;
+pub use manifest::Manifest;

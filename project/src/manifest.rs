@@ -1,0 +1,405 @@
+//! `compose.toml`: read, checked, and every error pointed at its line.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use compose_runtime::DirGrant;
+use compose_toolchains::Language;
+use miette::{NamedSource, SourceSpan};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ProjectError;
+
+/// The manifest's file name.
+pub const FILE_NAME: &str = "compose.toml";
+
+/// A checked manifest. Paths are absolute.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// The project's folder (the manifest's parent).
+    pub root_dir: PathBuf,
+    /// `[project] name`.
+    pub name: String,
+    /// `[wit] path`.
+    pub wit_dir: PathBuf,
+    /// `[components.*]`, in name order.
+    pub components: Vec<ComponentDecl>,
+    /// `[compose] root`: the component whose exports the result has.
+    pub root: String,
+    /// `[compose] wire`: import name → component that provides it.
+    pub wire: BTreeMap<String, String>,
+    /// `[compose] host-imports`: non-WASI imports the result may keep for its host.
+    pub host_imports: Vec<String>,
+    /// `[run]`: grants every `compose run` of this project gets.
+    pub run: RunDefaults,
+    source: String,
+}
+
+/// One `[components.NAME]` table.
+#[derive(Debug, Clone)]
+pub struct ComponentDecl {
+    /// Its name.
+    pub name: String,
+    /// Its language.
+    pub language: Language,
+    /// Its source folder (or, for `wasm`, the component file).
+    pub path: PathBuf,
+    /// The world it implements (in the project's WIT).
+    pub world: String,
+    /// Where `world = ...` is written, for errors about the world.
+    pub world_span: Range<usize>,
+}
+
+/// `[run]`: grants from the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct RunDefaults {
+    /// Directories.
+    pub dirs: Vec<DirGrant>,
+    /// Environment variables: `NAME=value`, or `NAME` to pass the host's value.
+    pub env: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    project: RawProject,
+    #[serde(default)]
+    wit: Option<RawWit>,
+    #[serde(default)]
+    components: BTreeMap<String, Spanned<RawComponent>>,
+    #[serde(default)]
+    compose: Option<RawCompose>,
+    #[serde(default)]
+    run: Option<RawRun>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    name: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWit {
+    path: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    language: Spanned<String>,
+    path: Spanned<String>,
+    world: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCompose {
+    root: Option<Spanned<String>>,
+    #[serde(default)]
+    wire: BTreeMap<String, String>,
+    #[serde(default)]
+    host_imports: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    #[serde(default)]
+    dirs: Vec<Spanned<String>>,
+    #[serde(default)]
+    env: Vec<Spanned<String>>,
+}
+
+impl Manifest {
+    /// Finds `compose.toml` in `start` or its parents.
+    pub fn find(start: &Path) -> Result<PathBuf, ProjectError> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+            dir = d.parent();
+        }
+        Err(ProjectError::NoManifest {
+            dir: start.display().to_string(),
+        })
+    }
+
+    /// Reads and checks the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Self, ProjectError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+        let path = std::path::absolute(path)
+            .map_err(|e| ProjectError::io(format!("resolve `{}`", path.display()), e))?;
+        Self::parse(&path, source)
+    }
+
+    /// Checks manifest text that was read from `path`.
+    pub fn parse(path: &Path, source: String) -> Result<Self, ProjectError> {
+        let root_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let at = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
+            located(path, &source, span, message, label, help)
+        };
+        let raw: RawManifest = toml::from_str(&source).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            at(
+                span,
+                format!("invalid {FILE_NAME}: {}", e.message().trim()),
+                "here",
+                Some(format!(
+                    "the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env"
+                )),
+            )
+        })?;
+
+        let wit_dir = match &raw.wit {
+            Some(w) => root_dir.join(w.path.get_ref()),
+            None => root_dir.join("wit"),
+        };
+        if !wit_dir.is_dir() {
+            let (span, label) = match &raw.wit {
+                Some(w) => (w.path.span(), "this folder does not exist"),
+                None => (
+                    raw.project.name.span(),
+                    "no [wit] path given, and ./wit does not exist",
+                ),
+            };
+            return Err(at(
+                span,
+                format!("WIT folder `{}` does not exist", wit_dir.display()),
+                label,
+                Some(
+                    "create it, or set `[wit] path` to the folder holding the project's .wit files"
+                        .into(),
+                ),
+            ));
+        }
+
+        let mut components = Vec::new();
+        for (name, spanned) in &raw.components {
+            let c = spanned.get_ref();
+            let language: Language = c.language.get_ref().parse().map_err(|message: String| {
+                at(
+                    c.language.span(),
+                    format!("component `{name}`: {message}"),
+                    "unknown language",
+                    None,
+                )
+            })?;
+            let path = root_dir.join(c.path.get_ref());
+            let exists = if language == Language::Wasm {
+                path.is_file()
+            } else {
+                path.is_dir()
+            };
+            if !exists {
+                let what = if language == Language::Wasm {
+                    "component file"
+                } else {
+                    "source folder"
+                };
+                return Err(at(
+                    c.path.span(),
+                    format!(
+                        "component `{name}`: {what} `{}` does not exist",
+                        path.display()
+                    ),
+                    "not found",
+                    Some(format!(
+                        "create it (`compose add {name} --lang {language}`) or fix `path`"
+                    )),
+                ));
+            }
+            components.push(ComponentDecl {
+                name: name.clone(),
+                language,
+                path,
+                world: c.world.get_ref().clone(),
+                world_span: c.world.span(),
+            });
+        }
+        if components.is_empty() {
+            return Err(at(
+                raw.project.name.span(),
+                format!("{FILE_NAME} declares no component"),
+                "in this project",
+                Some("add a [components.NAME] table with language, path and world".into()),
+            ));
+        }
+
+        let compose = raw.compose.as_ref();
+        let root = match compose.and_then(|c| c.root.as_ref()) {
+            Some(r) => {
+                if !components.iter().any(|c| c.name == *r.get_ref()) {
+                    let known: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+                    return Err(at(
+                        r.span(),
+                        format!("root `{}` is not a component of this project", r.get_ref()),
+                        "unknown component",
+                        Some(format!("choose one of: {}", known.join(", "))),
+                    ));
+                }
+                r.get_ref().clone()
+            }
+            None if components.len() == 1 => components[0].name.clone(),
+            None => {
+                return Err(at(
+                    raw.project.name.span(),
+                    "several components and no `[compose] root`".into(),
+                    "in this project",
+                    Some("add `[compose]` with `root = \"<component whose exports the result has>\"`".into()),
+                ));
+            }
+        };
+
+        let mut run = RunDefaults::default();
+        if let Some(r) = &raw.run {
+            for d in &r.dirs {
+                let grant = DirGrant::parse(d.get_ref()).map_err(|m| {
+                    at(
+                        d.span(),
+                        format!("[run] dirs: {m}"),
+                        "bad directory grant",
+                        None,
+                    )
+                })?;
+                let grant = DirGrant {
+                    host: root_dir.join(&grant.host),
+                    ..grant
+                };
+                run.dirs.push(grant);
+            }
+            run.env = r.env.iter().map(|e| e.get_ref().clone()).collect();
+        }
+
+        Ok(Self {
+            path: path.to_path_buf(),
+            name: raw.project.name.get_ref().clone(),
+            wit_dir,
+            components,
+            root,
+            wire: compose.map(|c| c.wire.clone()).unwrap_or_default(),
+            host_imports: compose.map(|c| c.host_imports.clone()).unwrap_or_default(),
+            run,
+            root_dir,
+            source,
+        })
+    }
+
+    /// An error pointing at `span` of this manifest.
+    pub fn error_at(
+        &self,
+        span: Range<usize>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> ProjectError {
+        located(&self.path, &self.source, span, message, label, help)
+    }
+
+    /// The component declared as `name`.
+    pub fn component(&self, name: &str) -> Option<&ComponentDecl> {
+        self.components.iter().find(|c| c.name == name)
+    }
+
+    /// Where compose writes its outputs: `<project>/target/compose`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.root_dir.join("target").join("compose")
+    }
+}
+
+fn located(
+    path: &Path,
+    source: &str,
+    span: Range<usize>,
+    message: String,
+    label: &str,
+    help: Option<String>,
+) -> ProjectError {
+    let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
+    ProjectError::Manifest {
+        message: format!("{}:{line}: {message}", path.display()),
+        src: NamedSource::new(path.display().to_string(), source.to_string()),
+        span: SourceSpan::from(span),
+        label: label.to_string(),
+        help,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(toml: &str) -> (tempfile::TempDir, Result<Manifest, ProjectError>) {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("wit")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("app")).unwrap();
+        let path = tmp.path().join(FILE_NAME);
+        std::fs::write(&path, toml).unwrap();
+        let m = Manifest::load(&path);
+        (tmp, m)
+    }
+
+    const GOOD: &str = "[project]\nname = \"p\"\n\n[components.app]\nlanguage = \"rust\"\npath = \"app\"\nworld = \"app\"\n";
+
+    #[test]
+    fn good_manifest_loads_with_defaults() {
+        let (_t, m) = project(GOOD);
+        let m = m.unwrap();
+        assert_eq!(m.name, "p");
+        assert_eq!(m.root, "app");
+        assert_eq!(m.components[0].language, Language::Rust);
+        assert!(m.wit_dir.ends_with("wit"));
+    }
+
+    fn err(toml: &str) -> String {
+        let (_t, m) = project(toml);
+        m.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unknown_key_names_the_line() {
+        let e = err(&format!("{GOOD}colour = \"blue\"\n"));
+        assert!(
+            e.contains("compose.toml:8:") && e.contains("unknown field `colour`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_language_names_the_line() {
+        let e = err(&GOOD.replace("\"rust\"", "\"cobol\""));
+        assert!(
+            e.contains("compose.toml:5:") && e.contains("unknown language `cobol`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_path_names_the_line() {
+        let e = err(&GOOD.replace("path = \"app\"", "path = \"nope\""));
+        assert!(
+            e.contains("compose.toml:6:") && e.contains("does not exist"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn root_must_be_a_component() {
+        let e = err(&format!("{GOOD}\n[compose]\nroot = \"ghost\"\n"));
+        assert!(e.contains("root `ghost` is not a component"), "{e}");
+    }
+
+    #[test]
+    fn broken_toml_is_an_error_not_a_panic() {
+        let e = err("[project\nname=");
+        assert!(e.contains("invalid compose.toml"), "{e}");
+    }
+}

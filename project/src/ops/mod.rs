@@ -1,0 +1,7 @@
+//! The operations behind the commands.
+
+mod build;
+mod run;
+
+pub use build::{build, BuildEvent, BuildReport, ComponentReport};
+pub use run::{grants_for, run};

@@ -1,0 +1,47 @@
+//! `compose run`: the project's composed result (built first) or any component file, in
+//! the sandbox, with exactly the grants asked for.
+
+use std::path::Path;
+
+use compose_runtime::{Grants, Runtime};
+use compose_toolchains::Tools;
+
+use crate::{Manifest, ProjectError};
+
+/// The grants of a run: the manifest's `[run]` table (if any) plus the command line's.
+/// `NAME` alone in an env list passes the host's value of NAME (and nothing else).
+pub fn grants_for(manifest: Option<&Manifest>, mut extra: Grants, env_specs: &[String]) -> Grants {
+    let mut specs: Vec<String> = Vec::new();
+    if let Some(m) = manifest {
+        let mut dirs = m.run.dirs.clone();
+        dirs.append(&mut extra.dirs);
+        extra.dirs = dirs;
+        specs.extend(m.run.env.iter().cloned());
+    }
+    specs.extend(env_specs.iter().cloned());
+    for spec in specs {
+        match spec.split_once('=') {
+            Some((k, v)) => extra.env.push((k.to_string(), v.to_string())),
+            None => {
+                if let Ok(v) = std::env::var(&spec) {
+                    extra.env.push((spec, v));
+                }
+            }
+        }
+    }
+    extra
+}
+
+/// Runs the component file at `path` as a command; returns its exit code.
+pub fn run(path: &Path, grants: &Grants, tools: &Tools) -> Result<i32, ProjectError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+    let runtime = Runtime::new(Some(tools.home().join("compiled")))?;
+    let what = path.display().to_string();
+    let loaded = runtime.load(&what, &bytes)?;
+    let program = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "main".into());
+    Ok(runtime.run_command(&loaded, &program, grants)?)
+}

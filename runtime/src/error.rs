@@ -1,0 +1,45 @@
+/// Why a component could not be run to completion.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    /// The engine could not be set up.
+    #[error("could not start the WebAssembly engine: {message}")]
+    #[diagnostic(code(compose::run::engine))]
+    Engine { message: String },
+
+    /// The bytes are not a component Wasmtime can compile.
+    #[error("`{what}` could not be compiled: {message}")]
+    #[diagnostic(
+        code(compose::run::compile),
+        help("check that the file is a WebAssembly component (`compose build` writes one)")
+    )]
+    Compile { what: String, message: String },
+
+    /// A grant could not be applied (e.g. a directory that does not exist).
+    #[error("could not grant {grant}: {message}")]
+    #[diagnostic(
+        code(compose::run::grant),
+        help("fix the `--dir` flag or `[run]` in compose.toml")
+    )]
+    Grant { grant: String, message: String },
+
+    /// The component cannot be instantiated in this sandbox.
+    #[error("`{what}` cannot be instantiated: {message}")]
+    #[diagnostic(
+        code(compose::run::instantiate),
+        help("a component run by `compose run` may import only WASI Preview 2 interfaces; link what else it imports with `compose build`")
+    )]
+    Instantiate { what: String, message: String },
+
+    /// The component is not a command.
+    #[error("`{what}` does not export `wasi:cli/run`, so it cannot run as a command")]
+    #[diagnostic(
+        code(compose::run::not_a_command),
+        help("make the root component a command (a Rust `fn main`, or a world that exports wasi:cli/run)")
+    )]
+    NotACommand { what: String },
+
+    /// The guest trapped.
+    #[error("`{what}` trapped: {message}")]
+    #[diagnostic(code(compose::run::trap))]
+    Trap { what: String, message: String },
+}

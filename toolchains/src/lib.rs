@@ -1,0 +1,68 @@
+//! `compose-toolchains`: turns a component's sources into WebAssembly.
+//!
+//! One module per language. Each finds its toolchain ([`Tools`]), generates bindings from
+//! the project's WIT where the language needs them, and compiles. The result is either a
+//! finished component (Rust, through `wasm32-wasip2`) or a core module that
+//! `compose-linker` still has to componentize (Go).
+
+pub mod doctor;
+mod error;
+mod go;
+mod language;
+mod process;
+mod rust;
+mod tools;
+
+use std::path::Path;
+
+use compose_wit::wit_parser::WorldId;
+use compose_wit::ProjectWit;
+
+pub use error::ToolchainError;
+pub use language::Language;
+pub use tools::Tools;
+
+/// What one component build needs to know.
+pub struct BuildInput<'a> {
+    /// The component's name in compose.toml (used in messages).
+    pub name: &'a str,
+    /// Its language.
+    pub language: Language,
+    /// The folder of its sources.
+    pub source_dir: &'a Path,
+    /// The project's WIT.
+    pub wit: &'a ProjectWit,
+    /// The world the component implements.
+    pub world: WorldId,
+    /// A scratch folder owned by this component's build (generated sources, staging).
+    pub work_dir: &'a Path,
+}
+
+/// What a language build produced.
+#[derive(Debug)]
+pub enum Built {
+    /// A finished component.
+    Component(Vec<u8>),
+    /// A core module that still needs its world embedded and the WASI adapter.
+    CoreModule(Vec<u8>),
+}
+
+/// Builds one component from its sources with the toolchain of its language.
+pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
+    match input.language {
+        Language::Rust => rust::build(input, tools),
+        Language::Go => go::build(input, tools),
+        Language::Wasm => {
+            // A prebuilt component: the "source folder" is the file itself.
+            let bytes = std::fs::read(input.source_dir).map_err(|e| ToolchainError::Io {
+                what: format!("read prebuilt component `{}`", input.source_dir.display()),
+                source: e,
+            })?;
+            Ok(Built::Component(bytes))
+        }
+        Language::C | Language::Python => Err(ToolchainError::Unsupported {
+            component: input.name.to_string(),
+            language: input.language,
+        }),
+    }
+}

@@ -1,0 +1,140 @@
+use std::path::{Path, PathBuf};
+
+use wit_parser::{PackageId, Resolve, WorldId};
+
+use crate::WitError;
+
+/// The project's WIT: its main package, everything under `deps/`, and the files read.
+#[derive(Debug, Clone)]
+pub struct ProjectWit {
+    /// All packages: the project's own and its dependencies.
+    pub resolve: Resolve,
+    /// The project's own package (the `.wit` files directly in [`ProjectWit::dir`]).
+    pub package: PackageId,
+    /// The folder that was loaded.
+    pub dir: PathBuf,
+    /// Every file that was parsed; a change to any of them changes the build.
+    pub sources: Vec<PathBuf>,
+}
+
+impl ProjectWit {
+    /// Loads the WIT package in `dir` and its `dir/deps`.
+    pub fn load(dir: &Path) -> Result<Self, WitError> {
+        if !dir.is_dir() {
+            return Err(WitError::MissingDir {
+                path: dir.to_path_buf(),
+            });
+        }
+        let mut resolve = Resolve::default();
+        let (package, source_map) = match resolve.push_dir(dir) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                // `render_error` adds file:line:column and a source snippet to each layer.
+                return Err(WitError::Invalid {
+                    path: dir.to_path_buf(),
+                    message: resolve.render_error(&e),
+                });
+            }
+        };
+        let mut sources: Vec<PathBuf> = source_map.paths().map(Path::to_path_buf).collect();
+        sources.sort();
+        Ok(Self {
+            resolve,
+            package,
+            dir: dir.to_path_buf(),
+            sources,
+        })
+    }
+
+    /// The project package's name, e.g. `demo:greet@0.1.0`.
+    pub fn package_name(&self) -> String {
+        self.resolve.packages[self.package].name.to_string()
+    }
+
+    /// Names of the worlds defined in the project's own package, sorted.
+    pub fn world_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.resolve.packages[self.package]
+            .worlds
+            .keys()
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Finds a world by its plain name in the project's package, or by a full
+    /// `ns:pkg/world[@version]` name in any package.
+    pub fn world(&self, name: &str) -> Result<WorldId, WitError> {
+        if let Some(id) = self.resolve.packages[self.package].worlds.get(name) {
+            return Ok(*id);
+        }
+        if name.contains(':') {
+            if let Ok(id) = self.resolve.select_world(&[self.package], Some(name)) {
+                return Ok(id);
+            }
+        }
+        let known = self.world_names();
+        let help = if known.is_empty() {
+            format!(
+                "package `{}` defines no world; add `world {name} {{ ... }}` to a `.wit` file in `{}`",
+                self.package_name(),
+                self.dir.display()
+            )
+        } else {
+            format!(
+                "the worlds defined there are: {}; fix `world = ...` in compose.toml or add the world to the WIT",
+                known.join(", ")
+            )
+        };
+        Err(WitError::UnknownWorld {
+            world: name.to_string(),
+            package: self.package_name(),
+            help,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, file: &str, text: &str) {
+        std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+
+    #[test]
+    fn loads_package_and_finds_worlds() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "a.wit",
+            "package demo:x@0.1.0;\ninterface i { f: func() -> u32; }\nworld lib { export i; }\nworld app { import i; }\n",
+        );
+        let wit = ProjectWit::load(tmp.path()).unwrap();
+        assert_eq!(wit.package_name(), "demo:x@0.1.0");
+        assert_eq!(wit.world_names(), vec!["app", "lib"]);
+        assert!(wit.world("lib").is_ok());
+        assert!(wit.world("demo:x/app@0.1.0").is_ok());
+        let err = wit.world("nope").unwrap_err().to_string();
+        assert!(err.contains("world `nope` is not defined"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_file_and_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "bad.wit",
+            "package demo:x;\ninterface i {\n  f: func( -> u32;\n}\n",
+        );
+        let err = ProjectWit::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("bad.wit:3"), "{err}");
+    }
+
+    #[test]
+    fn missing_dir_is_an_error() {
+        let err = ProjectWit::load(Path::new("/nonexistent/wit")).unwrap_err();
+        assert!(matches!(err, WitError::MissingDir { .. }));
+    }
+}
