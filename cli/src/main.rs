@@ -25,6 +25,7 @@ enum Command {
 }
 
 fn main() {
+    output::install_error_reporting();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Doctor(args) => commands::doctor::exec(args),

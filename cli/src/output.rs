@@ -22,3 +22,26 @@ pub fn size(bytes: usize) -> String {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     }
 }
+
+/// Sets up how errors are shown: miette's report with source snippets; unwrapped and
+/// without colour when stderr is not a terminal (logs, CI), so messages stay greppable.
+/// A panic (a bug in compose) is reported as such, with the way to report it.
+pub fn install_error_reporting() {
+    let terminal = std::io::stderr().is_terminal();
+    let _ = miette::set_hook(Box::new(move |_| {
+        let opts = miette::MietteHandlerOpts::new();
+        let opts = if terminal {
+            opts
+        } else {
+            opts.wrap_lines(false).color(false).unicode(false)
+        };
+        Box::new(opts.build())
+    }));
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: compose hit an internal error (a bug, not a problem with your project): {info}"
+        );
+        eprintln!("help: please report it with the command you ran; RUST_BACKTRACE=1 shows where it happened");
+        std::process::exit(101);
+    }));
+}

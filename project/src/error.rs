@@ -4,18 +4,9 @@ use miette::{NamedSource, SourceSpan};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ProjectError {
     /// Something in compose.toml is wrong; points at the line.
-    #[error("{message}")]
-    #[diagnostic(code(compose::manifest))]
-    Manifest {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: SourceSpan,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(Box<ManifestDiagnostic>),
 
     /// No compose.toml was found.
     #[error("could not find `compose.toml` in `{dir}` or any parent folder")]
@@ -76,6 +67,21 @@ pub enum ProjectError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] compose_runtime::RunError),
+}
+
+/// An error located in compose.toml: the message, the source, and the span to underline.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(compose::manifest))]
+pub struct ManifestDiagnostic {
+    pub(crate) message: String,
+    #[source_code]
+    pub(crate) src: NamedSource<String>,
+    #[label("{label}")]
+    pub(crate) span: SourceSpan,
+    pub(crate) label: String,
+    #[help]
+    pub(crate) help: Option<String>,
 }
 
 impl ProjectError {

@@ -8,5 +8,5 @@ mod fsutil;
 pub mod manifest;
 pub mod ops;
 
-pub use error::ProjectError;
+pub use error::{ManifestDiagnostic, ProjectError};
 pub use manifest::Manifest;

@@ -10,6 +10,7 @@ use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::error::ManifestDiagnostic;
 use crate::ProjectError;
 
 /// The manifest's file name.
@@ -153,9 +154,7 @@ impl Manifest {
                 span,
                 format!("invalid {FILE_NAME}: {}", e.message().trim()),
                 "here",
-                Some(format!(
-                    "the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env"
-                )),
+                Some("the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env".to_string()),
             )
         })?;
 
@@ -324,13 +323,13 @@ fn located(
     help: Option<String>,
 ) -> ProjectError {
     let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
-    ProjectError::Manifest {
+    ProjectError::Manifest(Box::new(ManifestDiagnostic {
         message: format!("{}:{line}: {message}", path.display()),
         src: NamedSource::new(path.display().to_string(), source.to_string()),
         span: SourceSpan::from(span),
         label: label.to_string(),
         help,
-    }
+    }))
 }
 
 #[cfg(test)]

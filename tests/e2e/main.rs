@@ -1,1 +1,9 @@
+//! End-to-end tests: they run the real `compose` binary on real projects, with the real
+//! cargo, Go and Wasmtime, the way a user would.
 
+mod support;
+
+mod build;
+mod errors;
+mod go_gc;
+mod run;

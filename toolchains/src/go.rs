@@ -67,6 +67,9 @@ func composeCollectIfNeeded() {
 }
 "#;
 
+/// Everything of compose's own that goes into a Go build, for [`crate::fingerprint`].
+pub const RECIPE: &str = GC_GUARD;
+
 pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
     let go = find_go(input.name, tools)?;
     let pkg_dir = ensure_go_pkg(tools)?;

@@ -47,6 +47,29 @@ pub enum Built {
     CoreModule(Vec<u8>),
 }
 
+/// A fingerprint of everything outside the sources that shapes a build of `language`: the
+/// toolchain's version and compose's own recipe for it. A change here means a rebuild.
+pub fn fingerprint(language: Language, tools: &Tools) -> String {
+    let tool_version = match language {
+        Language::Rust => tools
+            .cargo()
+            .and_then(|c| tools::version_line(&c, &["--version"])),
+        Language::Go => tools
+            .go()
+            .and_then(|g| tools::version_line(&g, &["version"])),
+        Language::C | Language::Python | Language::Wasm => None,
+    };
+    let recipe = match language {
+        Language::Go => go::RECIPE,
+        _ => "",
+    };
+    format!(
+        "{}|{language}|{}|{recipe}",
+        env!("CARGO_PKG_VERSION"),
+        tool_version.unwrap_or_default()
+    )
+}
+
 /// Builds one component from its sources with the toolchain of its language.
 pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
     match input.language {

@@ -13,10 +13,7 @@ pub enum WitError {
 
     /// wit-parser refused the WIT; its message already carries file, line and column.
     #[error("the WIT in `{}` does not parse or resolve:\n{message}", path.display())]
-    #[diagnostic(
-        code(compose::wit::invalid),
-        help("fix the WIT at the location shown; `compose wit check` reports it alone")
-    )]
+    #[diagnostic(code(compose::wit::invalid), help("fix the WIT at the location shown"))]
     Invalid { path: PathBuf, message: String },
 
     /// A world named in the manifest is not in the project's package.

@@ -101,8 +101,7 @@ pub fn build(
         let stamp_path = dir.join("inputs.sha256");
 
         let mut key = Sha256::new();
-        key.update(env!("CARGO_PKG_VERSION"));
-        key.update(decl.language.as_str());
+        key.update(compose_toolchains::fingerprint(decl.language, tools));
         key.update(&decl.world);
         key.update(wit_hash);
         hash_tree(&decl.path, &mut key)?;

@@ -1,0 +1,126 @@
+//! Broken inputs: each is a clean failure (exit 2, no panic) that names the cause and the fix.
+
+use crate::support::*;
+
+#[test]
+fn unknown_language_names_the_manifest_line() {
+    let project = copy_example("rust-calls-go");
+    edit(
+        &project.path().join("compose.toml"),
+        "language = \"go\"",
+        "language = \"cobol\"",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "compose.toml:9:",
+        "unknown language `cobol`",
+        "rust, go, c, python, wasm",
+    ]);
+}
+
+#[test]
+fn unknown_world_names_the_line_and_the_worlds_there_are() {
+    let project = copy_example("rust-calls-go");
+    edit(
+        &project.path().join("compose.toml"),
+        "world = \"greeter-lib\"",
+        "world = \"greeter-library\"",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "compose.toml:11:",
+        "world `greeter-library` is not defined",
+        "app, greeter-lib",
+    ]);
+}
+
+#[test]
+fn unknown_manifest_key_is_refused() {
+    let project = copy_example("rust-calls-go");
+    edit(
+        &project.path().join("compose.toml"),
+        "[compose]\n",
+        "[compose]\nroots = \"app\"\n",
+    );
+    compose_in(project.path(), &["build"])
+        .fails()
+        .stderr_has(&["unknown field `roots`", "compose.toml:19:"]);
+}
+
+#[test]
+fn malformed_wit_names_file_and_line() {
+    let project = copy_example("rust-calls-go");
+    edit(
+        &project.path().join("wit/greet.wit"),
+        "greet: func(who: person) -> greeting;",
+        "greet: func(who: person) -> ;",
+    );
+    compose_in(project.path(), &["build"])
+        .fails()
+        .stderr_has(&["greet.wit:18:", "does not parse or resolve"]);
+}
+
+#[test]
+fn go_component_missing_an_export_says_which_function() {
+    let project = copy_example("rust-calls-go");
+    let go = project
+        .path()
+        .join("greeter/export_demo_greet_greeter/greeter.go");
+    edit(&go, "// Echo returns its argument unchanged.\nfunc Echo(text string) string {\n\treturn text\n}\n", "");
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `greeter`",
+        "Echo",
+        "export_demo_greet_greeter",
+    ]);
+    assert!(!project
+        .path()
+        .join("target/compose/rust-calls-go.wasm")
+        .exists());
+}
+
+#[test]
+fn component_declared_with_the_wrong_world_is_refused() {
+    let project = copy_example("rust-calls-go");
+    // The Rust app imports the greeter but is declared as the library, which must export it.
+    edit(
+        &project.path().join("compose.toml"),
+        "path = \"app\"\nworld = \"app\"",
+        "path = \"app\"\nworld = \"greeter-lib\"",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `app` does not match its world `greeter-lib`",
+        "the world exports `demo:greet/greeter@0.1.0`, the component does not",
+    ]);
+}
+
+#[test]
+fn missing_go_toolchain_says_how_to_install_it() {
+    let project = copy_example("rust-calls-go");
+    let empty_home = tempfile::tempdir().unwrap();
+    // Only cargo's folder on PATH: no Go anywhere, and a compose home without a venv.
+    let cargo = which_dir("cargo");
+    let mut cmd = compose();
+    cmd.env("PATH", cargo)
+        .env("COMPOSE_HOME", empty_home.path())
+        .args(["build", "--manifest-path"])
+        .arg(project.path().join("compose.toml"));
+    run(&mut cmd).fails().stderr_has(&[
+        "component `greeter`",
+        "Go toolchain (`go`) not found",
+        "compose doctor --install",
+    ]);
+}
+
+#[test]
+fn no_manifest_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = compose();
+    cmd.current_dir(tmp.path()).arg("build");
+    run(&mut cmd)
+        .fails()
+        .stderr_has(&["could not find `compose.toml`", "compose new"]);
+}
+
+fn which_dir(tool: &str) -> std::path::PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .find(|d| d.join(tool).is_file())
+        .unwrap_or_else(|| panic!("{tool} is not on PATH"))
+}

@@ -1,0 +1,130 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A `compose` command. Rust guests of every test share one cargo target folder, so the
+/// wit-bindgen crates are compiled once for the whole suite.
+pub fn compose() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compose"));
+    cmd.env("CARGO_TARGET_DIR", repo().join("target").join("e2e-guests"));
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// The result of a command, with both streams as text.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success\n{self}");
+        self
+    }
+
+    /// Asserts a clean failure (compose's failure code, no panic) and returns self.
+    #[track_caller]
+    pub fn fails(self) -> Self {
+        assert_eq!(
+            self.code,
+            Some(2),
+            "expected compose's failure code 2\n{self}"
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "compose panicked\n{self}"
+        );
+        self
+    }
+
+    /// Asserts that stderr contains every one of `needles`.
+    #[track_caller]
+    pub fn stderr_has(self, needles: &[&str]) -> Self {
+        for n in needles {
+            assert!(self.stderr.contains(n), "stderr lacks {n:?}\n{self}");
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command to completion.
+pub fn run(cmd: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("start compose");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A private copy of `examples/<name>` (without build outputs) in a temporary folder.
+pub fn copy_example(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("examples").join(name), tmp.path());
+    tmp
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), to).unwrap();
+        }
+    }
+}
+
+/// `compose <subcommand> --manifest-path <dir>/compose.toml <rest>`.
+pub fn compose_in(dir: &Path, args: &[&str]) -> Run {
+    let (subcommand, rest) = args.split_first().expect("a subcommand");
+    let mut cmd = compose();
+    cmd.arg(subcommand)
+        .arg("--manifest-path")
+        .arg(dir.join("compose.toml"))
+        .args(rest);
+    run(&mut cmd)
+}
+
+/// Rewrites part of a file.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
