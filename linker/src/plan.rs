@@ -154,3 +154,98 @@ fn list(items: &[String]) -> String {
         items.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component importing `imports` and exporting `exports`, each an interface with
+    /// one function `f: func()`.
+    fn component(imports: &[&str], exports: &[&str]) -> Vec<u8> {
+        let mut wat = String::from("(component\n");
+        for (i, name) in imports.iter().enumerate() {
+            wat.push_str(&format!(
+                "(import \"{name}\" (instance $imp{i} (export \"f\" (func))))\n"
+            ));
+        }
+        if !exports.is_empty() {
+            wat.push_str(
+                "(core module $m (func (export \"f\")))\n(core instance $ci (instantiate $m))\n",
+            );
+            wat.push_str("(func $f (canon lift (core func $ci \"f\")))\n");
+            for (i, name) in exports.iter().enumerate() {
+                wat.push_str(&format!("(instance $exp{i} (export \"f\" (func $f)))\n(export \"{name}\" (instance $exp{i}))\n"));
+            }
+        }
+        wat.push(')');
+        ::wat::parse_str(&wat).unwrap()
+    }
+
+    fn parts(list: &[(&str, &[&str], &[&str])]) -> Parts {
+        let mut parts = Parts::default();
+        for (name, imports, exports) in list {
+            parts.add(name, component(imports, exports)).unwrap();
+        }
+        parts
+    }
+
+    #[test]
+    fn root_import_is_wired_to_its_exporter() {
+        let p = parts(&[("app", &["demo:x/i"], &[]), ("lib", &[], &["demo:x/i"])]);
+        let planned = plan(&p, "app", &BTreeMap::new()).unwrap();
+        assert_eq!(planned.order, vec!["lib", "app"]);
+        assert_eq!(
+            planned.edges,
+            vec![Edge {
+                importer: "app".into(),
+                import: "demo:x/i".into(),
+                exporter: "lib".into()
+            }]
+        );
+        let composed = crate::link(p, &planned).unwrap();
+        assert!(crate::host_imports(&composed).unwrap().is_empty());
+    }
+
+    #[test]
+    fn two_exporters_are_ambiguous_until_wired() {
+        let p = parts(&[
+            ("app", &["demo:x/i"], &[]),
+            ("a", &[], &["demo:x/i"]),
+            ("b", &[], &["demo:x/i"]),
+        ]);
+        let err = plan(&p, "app", &BTreeMap::new()).unwrap_err().to_string();
+        assert!(err.contains("several components export: a, b"), "{err}");
+        let wire = BTreeMap::from([("demo:x/i".to_string(), "b".to_string())]);
+        let wired = plan(&p, "app", &wire).unwrap();
+        assert_eq!(wired.order, vec!["b", "app"]);
+    }
+
+    #[test]
+    fn wiring_to_a_component_without_the_export_is_refused() {
+        let p = parts(&[("app", &["demo:x/i"], &[]), ("lib", &[], &["demo:x/j"])]);
+        let wire = BTreeMap::from([("demo:x/i".to_string(), "lib".to_string())]);
+        let err = plan(&p, "app", &wire).unwrap_err().to_string();
+        assert!(
+            err.contains("does not export it (it exports: demo:x/j)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cycles_are_reported() {
+        let p = parts(&[
+            ("a", &["demo:x/j"], &["demo:x/i"]),
+            ("b", &["demo:x/i"], &["demo:x/j"]),
+        ]);
+        let err = plan(&p, "a", &BTreeMap::new()).unwrap_err().to_string();
+        assert!(err.contains("a -> b -> a"), "{err}");
+    }
+
+    #[test]
+    fn unmatched_imports_are_left_for_the_host() {
+        let p = parts(&[("app", &["wasi:cli/stdout@0.2.0", "demo:x/k"], &[])]);
+        let planned = plan(&p, "app", &BTreeMap::new()).unwrap();
+        assert!(planned.edges.is_empty());
+        assert!(plan(&p, "nope", &BTreeMap::new()).is_err());
+    }
+}
