@@ -16,6 +16,10 @@ cp -r examples/rust-calls-go "$work/project"
 rm -rf "$work/project/target" "$work/project/app/target"
 manifest="$work/project/compose.toml"
 export CARGO_TARGET_DIR="$work/cargo-target" GOCACHE="$work/gocache"
+# The copy lives outside this repository: build its Rust part with the repository's pinned
+# toolchain (which has the wasm targets), not whatever the machine's default is.
+RUSTUP_TOOLCHAIN=$(rustup show active-toolchain | cut -d' ' -f1)
+export RUSTUP_TOOLCHAIN
 
 now() { date +%s%N; }
 # Prints the median of the numbers (milliseconds) on stdin.

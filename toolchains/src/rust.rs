@@ -33,7 +33,17 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             "--manifest-path",
         ])
         .arg(&manifest);
-    let output = run(cmd, input.name, "cargo build", input.source_dir)?;
+    let output = run(cmd, input.name, "cargo build", input.source_dir).map_err(|e| match e {
+        ToolchainError::CompileFailed { ref output, .. } if output.contains("target may not be installed") => {
+            ToolchainError::Missing {
+                component: input.name.to_string(),
+                tool: format!("the Rust target `{TARGET}`"),
+                detail: format!(" for the toolchain that builds `{}`", input.source_dir.display()),
+                fix: format!("run `rustup target add {TARGET}` in that folder (or `compose doctor --install` there)"),
+            }
+        }
+        other => other,
+    })?;
     let artifact = wasm_artifact(&output.stdout).ok_or_else(|| ToolchainError::CompileFailed {
         component: input.name.to_string(),
         tool: "cargo build".into(),
