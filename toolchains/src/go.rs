@@ -225,6 +225,8 @@ fn write_bindings(
 pub fn generate(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let opts = wit_bindgen_go::Opts {
         format: wit_bindgen_go::Format::False,
+        // Unquiet, it prints an empty line into compose's progress output on every build.
+        quiet: true,
         ..Default::default()
     };
     let mut generator = opts.build();
