@@ -26,6 +26,20 @@ pub enum ToolchainError {
         output: String,
     },
 
+    /// A Go component lacks a function its world exports.
+    #[error("component `{component}`: the world exports `{function}`, but package `{package}` does not define it\n{output}")]
+    #[diagnostic(
+        code(compose::toolchain::go_export),
+        help("define `func {function}(...)` in `{dir}/{package}/` with the signature the world gives it")
+    )]
+    MissingGoExport {
+        component: String,
+        package: String,
+        function: String,
+        dir: String,
+        output: String,
+    },
+
     /// Binding generation from the WIT failed.
     #[error("component `{component}`: generating {language} bindings failed: {message}")]
     #[diagnostic(code(compose::toolchain::bindings))]

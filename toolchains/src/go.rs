@@ -95,9 +95,40 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .env("CGO_ENABLED", "0");
-    run(cmd, input.name, "go build", input.source_dir)?;
+    run(cmd, input.name, "go build", input.source_dir).map_err(explain_missing_export)?;
     let bytes = std::fs::read(&out).map_err(|e| io(format!("read `{}`", out.display()), e))?;
     Ok(Built::CoreModule(bytes))
+}
+
+/// Go reports a missing export as `undefined: export_<ns>_<pkg>_<iface>.<Func>` in the
+/// generated code; say instead which function of which package the world expects.
+fn explain_missing_export(error: ToolchainError) -> ToolchainError {
+    let ToolchainError::CompileFailed {
+        component,
+        dir,
+        output,
+        ..
+    } = &error
+    else {
+        return error;
+    };
+    let missing = output.lines().find_map(|line| {
+        let name = line.split("undefined: ").nth(1)?.trim();
+        let (package, function) = name.split_once('.')?;
+        package
+            .starts_with("export_")
+            .then(|| (package.to_string(), function.to_string()))
+    });
+    match missing {
+        Some((package, function)) => ToolchainError::MissingGoExport {
+            component: component.clone(),
+            package,
+            function,
+            dir: dir.clone(),
+            output: output.clone(),
+        },
+        None => error,
+    }
 }
 
 fn find_go(component: &str, tools: &Tools) -> Result<PathBuf, ToolchainError> {
@@ -286,6 +317,23 @@ mod tests {
         let out = guard_exports(src);
         assert_eq!(out.matches("composeCollectIfNeeded()").count(), 1, "{out}");
         assert!(out.contains("func wasm_export_f(a int32) int32 {\n\tcomposeCollectIfNeeded()\n"));
+    }
+
+    #[test]
+    fn missing_export_is_explained() {
+        let err = explain_missing_export(ToolchainError::CompileFailed {
+            component: "greeter".into(),
+            tool: "go build".into(),
+            dir: "/p/greeter".into(),
+            output:
+                "# wit_component\n./wit_exports.go:40:11: undefined: export_demo_greet_greeter.Echo"
+                    .into(),
+        });
+        assert!(matches!(
+            err,
+            ToolchainError::MissingGoExport { ref package, ref function, .. }
+                if package == "export_demo_greet_greeter" && function == "Echo"
+        ));
     }
 
     #[test]
