@@ -23,49 +23,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
     Ok(())
 }
 
-/// Feeds every file under `dir` (sorted, skipping `target/` and hidden entries) into `hasher`:
-/// its relative path, then its contents. A single file is hashed alone.
+/// Feeds a component's source files (see [`compose_toolchains::source_files`]) into
+/// `hasher`: each relative path, its length and its contents. A single file is hashed alone.
 pub fn hash_tree(dir: &Path, hasher: &mut Sha256) -> Result<(), ProjectError> {
+    let read_err = |path: &Path, e| ProjectError::io(format!("read `{}`", path.display()), e);
     if dir.is_file() {
-        let bytes = std::fs::read(dir)
-            .map_err(|e| ProjectError::io(format!("read `{}`", dir.display()), e))?;
-        hasher.update(&bytes);
+        hasher.update(std::fs::read(dir).map_err(|e| read_err(dir, e))?);
         return Ok(());
     }
-    let mut files = Vec::new();
-    collect(dir, dir, &mut files)?;
-    files.sort();
-    for rel in files {
-        let bytes = std::fs::read(dir.join(&rel))
-            .map_err(|e| ProjectError::io(format!("read `{}`", dir.join(&rel).display()), e))?;
-        hasher.update(rel.as_bytes());
+    for rel in compose_toolchains::source_files(dir).map_err(|e| read_err(dir, e))? {
+        let path = dir.join(&rel);
+        let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+        hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update([0]);
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
-    }
-    Ok(())
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), ProjectError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| ProjectError::io(format!("read `{}`", dir.display()), e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            collect(root, &path, out)?;
-        } else {
-            out.push(
-                path.strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
     }
     Ok(())
 }

@@ -167,3 +167,46 @@ fn sandbox(program: &str, grants: &Grants) -> Result<WasiCtx, RunError> {
     }
     Ok(b.build())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMPONENT: &str = r#"(component
+        (core module $m (func (export "f") (result i32) i32.const 7))
+        (core instance $i (instantiate $m))
+        (func (export "f") (result u32) (canon lift (core func $i "f"))))"#;
+
+    #[test]
+    fn second_load_comes_from_the_cache_and_a_damaged_entry_is_recompiled() {
+        let bytes = wat::parse_str(COMPONENT).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = Runtime::new(Some(dir.path().to_path_buf())).unwrap();
+        assert!(!runtime.load("c", &bytes).unwrap().from_cache);
+        assert!(runtime.load("c", &bytes).unwrap().from_cache);
+
+        let entry = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut data = std::fs::read(&entry).unwrap();
+        let middle = data.len() / 2;
+        data[middle] ^= 0xff;
+        std::fs::write(&entry, &data).unwrap();
+        assert!(!runtime.load("c", &bytes).unwrap().from_cache);
+        assert!(runtime.load("c", &bytes).unwrap().from_cache);
+    }
+
+    #[test]
+    fn a_library_is_not_a_command() {
+        let bytes = wat::parse_str(COMPONENT).unwrap();
+        let runtime = Runtime::new(None).unwrap();
+        let loaded = runtime.load("lib", &bytes).unwrap();
+        let err = runtime
+            .run_command(&loaded, "lib", &Grants::default())
+            .unwrap_err();
+        assert!(matches!(err, RunError::NotACommand { .. }), "{err}");
+    }
+}

@@ -61,6 +61,46 @@ fn example_builds_runs_and_rebuilds_nothing_the_second_time() {
             .contains("Hello, Ada! Greetings again from Go, via Rust and Go."),
         "{out}"
     );
+
+    // The Go part alone is a library: running it as a command is refused, with the reason.
+    let mut cmd = compose();
+    cmd.arg("run")
+        .arg(dir.join("target/compose/components/greeter/greeter.wasm"));
+    run(&mut cmd)
+        .fails()
+        .stderr_has(&["does not export `wasi:cli/run`", "cannot run as a command"]);
+}
+
+#[test]
+fn two_exporters_are_ambiguous_until_the_manifest_wires_one() {
+    let project = copy_example("rust-calls-go");
+    let manifest = project.path().join("compose.toml");
+    edit(
+        &manifest,
+        "[components.app]",
+        "[components.greeter2]\nlanguage = \"go\"\npath = \"greeter\"\nworld = \"greeter-lib\"\n\n[components.app]",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `app` imports `demo:greet/greeter@0.1.0`, which several components export: greeter, greeter2",
+        "wire = { \"demo:greet/greeter@0.1.0\" = \"<component>\" }",
+    ]);
+    edit(
+        &manifest,
+        "root = \"app\"",
+        "root = \"app\"\nwire = { \"demo:greet/greeter@0.1.0\" = \"greeter2\" }",
+    );
+    let out = compose_in(project.path(), &["run", "--", "Lin"]).ok();
+    assert!(out.stdout.contains("Hello, Lin!"), "{out}");
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            project
+                .path()
+                .join("target/compose/rust-calls-go.build.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["links"][0][2], "greeter2");
 }
 
 fn wasmparser_is_component(bytes: &[u8]) -> bool {

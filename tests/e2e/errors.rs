@@ -110,6 +110,59 @@ fn missing_go_toolchain_says_how_to_install_it() {
 }
 
 #[test]
+fn an_import_nobody_exports_is_refused_and_nothing_is_written() {
+    let project = copy_example("rust-calls-go");
+    edit(
+        &project.path().join("compose.toml"),
+        "[components.greeter]\nlanguage = \"go\"\npath = \"greeter\"\nworld = \"greeter-lib\"\n",
+        "",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `app` imports `demo:greet/greeter@0.1.0`, but no component exports it",
+        "host-imports",
+    ]);
+    assert!(!project
+        .path()
+        .join("target/compose/rust-calls-go.wasm")
+        .exists());
+}
+
+#[test]
+fn an_old_go_on_path_does_not_hide_composes_own() {
+    // A fake Go 1.20 first on PATH.
+    let fake = tempfile::tempdir().unwrap();
+    let go = fake.path().join("go");
+    std::fs::write(&go, "#!/bin/sh\necho go version go1.20.1 linux/amd64\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&go, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths([fake.path().to_path_buf(), which_dir("cargo")]).unwrap();
+
+    // With compose's own Go installed (the suite's setup does that), it is used.
+    let mut cmd = compose();
+    cmd.env("PATH", &path).arg("doctor");
+    let out = run(&mut cmd).ok();
+    assert!(out.stdout.contains("ok       go"), "{out}");
+    assert!(!out.stdout.contains("go1.20"), "{out}");
+
+    // Without it, the old one is named as too old, with the fix.
+    let empty_home = tempfile::tempdir().unwrap();
+    let mut cmd = compose();
+    cmd.env("PATH", &path)
+        .env("COMPOSE_HOME", empty_home.path())
+        .arg("doctor");
+    let out = run(&mut cmd).fails();
+    assert!(
+        out.stdout
+            .contains("is not Go >= 1.25 (go version go1.20.1 linux/amd64)"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("fix: compose doctor --install"),
+        "{out}"
+    );
+}
+
+#[test]
 fn no_manifest_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = compose();

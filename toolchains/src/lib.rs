@@ -11,6 +11,7 @@ mod go;
 mod language;
 mod process;
 mod rust;
+mod sources;
 mod tools;
 
 use std::path::Path;
@@ -20,7 +21,8 @@ use compose_wit::ProjectWit;
 
 pub use error::ToolchainError;
 pub use language::Language;
-pub use tools::Tools;
+pub use sources::source_files;
+pub use tools::{FoundGo, GoLookup, Tools, MIN_GO};
 
 /// What one component build needs to know.
 pub struct BuildInput<'a> {
@@ -54,9 +56,10 @@ pub fn fingerprint(language: Language, tools: &Tools) -> String {
         Language::Rust => tools
             .cargo()
             .and_then(|c| tools::version_line(&c, &["--version"])),
-        Language::Go => tools
-            .go()
-            .and_then(|g| tools::version_line(&g, &["version"])),
+        Language::Go => match tools.go() {
+            GoLookup::Usable(go) => Some(go.version_line),
+            _ => None,
+        },
         Language::C | Language::Python | Language::Wasm => None,
     };
     let recipe = match language {

