@@ -21,7 +21,7 @@ enum Command {
     /// Build every component of the project and link them into one component.
     Build(commands::build::Args),
     /// Run the project's composed component (or a component file) in the sandbox.
-    Run(commands::run::Args),
+    Run(Box<commands::run::Args>),
 }
 
 fn main() {
@@ -30,7 +30,7 @@ fn main() {
     let result = match cli.command {
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Build(args) => commands::build::exec(args),
-        Command::Run(args) => commands::run::exec(args),
+        Command::Run(args) => commands::run::exec(*args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -5,6 +5,20 @@ use std::io::IsTerminal;
 /// The exit code of a command that failed (a guest's own exit code is passed through as is).
 pub const FAILURE: i32 = 2;
 
+/// Exit codes of `compose run` when the guest was stopped (documented in the README).
+pub mod exit_code {
+    /// The guest trapped on its own (unreachable, out-of-bounds access, ...).
+    pub const TRAP: i32 = 120;
+    /// It hit `--max-memory`.
+    pub const MEMORY: i32 = 121;
+    /// It hit `--fuel`.
+    pub const FUEL: i32 = 122;
+    /// It hit the stack limit (`--max-stack`, or the default).
+    pub const STACK: i32 = 123;
+    /// It hit `--timeout` (124, as with timeout(1)).
+    pub const TIMEOUT: i32 = 124;
+}
+
 /// Prints `verb` right-aligned in 12 columns, then `message`, like cargo does.
 pub fn status(verb: &str, message: &str) {
     if std::io::stderr().is_terminal() {

@@ -38,6 +38,27 @@ pub enum RunError {
     )]
     NotACommand { what: String },
 
+    /// The guest hit one of the run's limits.
+    #[error("`{what}` was stopped: it hit its {kind} ({flag} {value})", flag = kind.flag())]
+    #[diagnostic(
+        code(compose::run::limit),
+        help("raise the limit with {flag} if the guest really needs more, or fix the guest", flag = kind.flag())
+    )]
+    Limit {
+        what: String,
+        kind: crate::LimitKind,
+        value: String,
+    },
+
+    /// A `--invoke` call is malformed, names no export, or its arguments do not fit.
+    #[error("--invoke `{call}`: {message}")]
+    #[diagnostic(code(compose::run::invoke), help("{help}"))]
+    Invoke {
+        call: String,
+        message: String,
+        help: String,
+    },
+
     /// The guest trapped.
     #[error("`{what}` trapped: {message}")]
     #[diagnostic(code(compose::run::trap))]

@@ -1,5 +1,72 @@
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+
+/// An address the guest may connect to or bind: an IP (or any) and a port (or any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetRule {
+    /// `None`: any address.
+    pub ip: Option<IpAddr>,
+    /// `None`: any port.
+    pub port: Option<u16>,
+}
+
+impl NetRule {
+    /// Any address, any port.
+    pub const ANY: NetRule = NetRule {
+        ip: None,
+        port: None,
+    };
+
+    /// Parses `*`, `127.0.0.1`, `127.0.0.1:8080`, `*:443`, `[::1]:80`, `::1`.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let bad = || {
+            format!("`{spec}` is not an address rule (expected `*`, `IP`, `IP:PORT`, `*:PORT` or `[IPv6]:PORT`)")
+        };
+        let spec = spec.trim();
+        if spec == "*" || spec.is_empty() {
+            return Ok(Self::ANY);
+        }
+        if let Ok(ip) = spec.parse::<IpAddr>() {
+            return Ok(Self {
+                ip: Some(ip),
+                port: None,
+            });
+        }
+        if let Ok(addr) = spec.parse::<SocketAddr>() {
+            return Ok(Self {
+                ip: Some(addr.ip()),
+                port: Some(addr.port()),
+            });
+        }
+        let (host, port) = spec.rsplit_once(':').ok_or_else(bad)?;
+        let port = match port {
+            "*" => None,
+            p => Some(p.parse::<u16>().map_err(|_| bad())?),
+        };
+        let ip = match host.trim_start_matches('[').trim_end_matches(']') {
+            "*" => None,
+            h => Some(h.parse::<IpAddr>().map_err(|_| bad())?),
+        };
+        Ok(Self { ip, port })
+    }
+
+    /// Whether `addr` is allowed by this rule.
+    pub fn allows(&self, addr: SocketAddr) -> bool {
+        self.ip.is_none_or(|ip| ip == addr.ip()) && self.port.is_none_or(|p| p == addr.port())
+    }
+}
+
+impl fmt::Display for NetRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let port = self.port.map_or("*".to_string(), |p| p.to_string());
+        match self.ip {
+            None => write!(f, "*:{port}"),
+            Some(IpAddr::V6(ip)) => write!(f, "[{ip}]:{port}"),
+            Some(ip) => write!(f, "{ip}:{port}"),
+        }
+    }
+}
 
 /// A host directory made visible to the guest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +140,10 @@ pub struct Grants {
     pub args: Vec<String>,
     /// Whether the guest reads the host's stdin.
     pub stdin: bool,
-    /// Whether the guest may open sockets and look up names.
-    pub network: bool,
+    /// Addresses the guest may connect to or bind (TCP and UDP); empty: no network at all.
+    pub network: Vec<NetRule>,
+    /// Whether the guest may resolve host names.
+    pub name_lookup: bool,
 }
 
 impl Grants {
@@ -93,8 +162,12 @@ impl Grants {
         if self.stdin {
             out.push("stdin".into());
         }
-        if self.network {
-            out.push("network".into());
+        if !self.network.is_empty() {
+            let rules: Vec<String> = self.network.iter().map(NetRule::to_string).collect();
+            out.push(format!("network {}", rules.join(", ")));
+        }
+        if self.name_lookup {
+            out.push("name lookup".into());
         }
         out
     }
@@ -115,6 +188,24 @@ mod tests {
         assert_eq!(DirGrant::parse("x").unwrap().guest, "x");
         assert!(DirGrant::parse("::/x").is_err());
         assert!(DirGrant::parse("x::").is_err());
+    }
+
+    #[test]
+    fn net_rules_parse_and_match() {
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let any = NetRule::parse("*").unwrap();
+        assert!(any.allows(addr("10.1.2.3:80")));
+        let host = NetRule::parse("127.0.0.1").unwrap();
+        assert!(host.allows(addr("127.0.0.1:1")) && !host.allows(addr("127.0.0.2:1")));
+        let exact = NetRule::parse("127.0.0.1:8080").unwrap();
+        assert!(exact.allows(addr("127.0.0.1:8080")) && !exact.allows(addr("127.0.0.1:8081")));
+        let port = NetRule::parse("*:443").unwrap();
+        assert!(port.allows(addr("1.2.3.4:443")) && !port.allows(addr("1.2.3.4:80")));
+        let v6 = NetRule::parse("[::1]:80").unwrap();
+        assert!(v6.allows(addr("[::1]:80")));
+        assert_eq!(v6.to_string(), "[::1]:80");
+        assert!(NetRule::parse("example.com:80").is_err());
+        assert!(NetRule::parse("1.2.3.4:http").is_err());
     }
 
     #[test]

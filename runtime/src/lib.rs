@@ -3,13 +3,19 @@
 //!
 //! - [`Grants`] says what a run may touch; [`Grants::default`] is nothing at all.
 //! - [`Runtime`] owns the engine and the compiled-code cache; [`Runtime::load`] compiles (or
-//!   reuses) a component, [`Runtime::run_command`] runs a `wasi:cli/run` command.
+//!   reuses) a component, [`Runtime::run_command`] runs a `wasi:cli/run` command and
+//!   [`Runtime::invoke`] calls any exported function with WAVE-encoded arguments.
+//! - [`Limits`] caps memory, time, fuel and stack; hitting one is [`RunError::Limit`].
 
 mod cache;
 mod error;
 mod grants;
+mod invoke;
+mod limits;
 mod run;
 
 pub use error::RunError;
-pub use grants::{DirGrant, Grants};
+pub use grants::{DirGrant, Grants, NetRule};
+pub use invoke::Invoked;
+pub use limits::{parse_duration, parse_size, show_size, LimitKind, Limits};
 pub use run::{Loaded, Runtime};

@@ -1,10 +1,14 @@
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::limits::{show_size, LimitKind, Limits};
 use crate::{cache, Grants, RunError};
 
 /// The embedded engine and, optionally, the folder of its compiled-code cache.
@@ -15,15 +19,16 @@ pub struct Runtime {
 
 /// A compiled component, ready to instantiate.
 pub struct Loaded {
-    what: String,
-    component: Component,
+    pub(crate) what: String,
+    pub(crate) component: Component,
     /// Whether the compiled code came from the cache.
     pub from_cache: bool,
 }
 
-struct State {
+pub(crate) struct State {
     ctx: WasiCtx,
     table: ResourceTable,
+    memory: MemoryLimiter,
 }
 
 impl WasiView for State {
@@ -35,10 +40,58 @@ impl WasiView for State {
     }
 }
 
+/// Refuses growth past `max` bytes, and remembers that it did, so the trap that follows is
+/// reported as the memory limit rather than as the guest's own failure.
+struct MemoryLimiter {
+    max: Option<u64>,
+    hit: bool,
+}
+
+impl MemoryLimiter {
+    fn allow(&mut self, desired: usize) -> bool {
+        match self.max {
+            Some(max) if desired as u64 > max => {
+                self.hit = true;
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.allow(desired))
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // A table entry is a pointer-sized reference.
+        Ok(self.allow(desired.saturating_mul(8)))
+    }
+}
+
 impl Runtime {
-    /// An engine with compiled code cached in `cache_dir` (no cache when `None`).
-    pub fn new(cache_dir: Option<PathBuf>) -> Result<Self, RunError> {
-        let config = Config::new();
+    /// An engine for runs under `limits` (fuel metering and the stack size are compiled in),
+    /// with compiled code cached in `cache_dir` (no cache when `None`).
+    pub fn new(cache_dir: Option<PathBuf>, limits: &Limits) -> Result<Self, RunError> {
+        let mut config = Config::new();
+        // Checking an epoch counter at loop heads and calls is what makes `--timeout` work;
+        // its cost is a load and a compare.
+        config.epoch_interruption(true);
+        config.consume_fuel(limits.fuel.is_some());
+        if let Some(stack) = limits.max_stack {
+            config.max_wasm_stack(stack);
+        }
         let engine = Engine::new(&config).map_err(|e| RunError::Engine {
             message: format!("{e:#}"),
         })?;
@@ -67,7 +120,7 @@ impl Runtime {
                 });
             }
         }
-        let (component, from_cache) = match &entry {
+        let component = match &entry {
             Some(path) => {
                 let code = self
                     .engine
@@ -75,64 +128,173 @@ impl Runtime {
                     .map_err(compile_err)?;
                 cache::write(path, &code);
                 // SAFETY: `code` was just produced by this engine.
-                let component =
-                    unsafe { Component::deserialize(&self.engine, &code) }.map_err(compile_err)?;
-                (component, false)
+                unsafe { Component::deserialize(&self.engine, &code) }.map_err(compile_err)?
             }
-            None => (
-                Component::new(&self.engine, bytes).map_err(compile_err)?,
-                false,
-            ),
+            None => Component::new(&self.engine, bytes).map_err(compile_err)?,
         };
         Ok(Loaded {
             what: what.to_string(),
             component,
-            from_cache,
+            from_cache: false,
         })
     }
 
-    /// Runs a command component (one exporting `wasi:cli/run`) with exactly `grants`.
-    /// stdout and stderr pass through. Returns the guest's exit code.
+    /// Runs a command component (one exporting `wasi:cli/run`) with exactly `grants`, under
+    /// `limits`. stdout and stderr pass through. Returns the guest's exit code.
     pub fn run_command(
         &self,
         loaded: &Loaded,
         program: &str,
         grants: &Grants,
+        limits: &Limits,
     ) -> Result<i32, RunError> {
         let what = loaded.what.as_str();
+        let linker = self.linker()?;
+        let pre = linker
+            .instantiate_pre(&loaded.component)
+            .map_err(|e| instantiate_error(what, e))?;
+        let pre = CommandPre::new(pre).map_err(|_| RunError::NotACommand {
+            what: what.to_string(),
+        })?;
+        let mut store = self.store(program, grants, limits)?;
+        let _watchdog = Watchdog::start(&self.engine, limits.timeout);
+        let outcome = pre
+            .instantiate(&mut store)
+            .and_then(|command| command.wasi_cli_run().call_run(&mut store));
+        match outcome {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(())) => Ok(1),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => Ok(exit.0),
+                None => Err(classify(what, e, &store, limits)),
+            },
+        }
+    }
+
+    pub(crate) fn linker(&self) -> Result<Linker<State>, RunError> {
         let mut linker: Linker<State> = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RunError::Engine {
             message: format!("{e:#}"),
         })?;
-        let instantiate_err = |e: wasmtime::Error| RunError::Instantiate {
-            what: what.to_string(),
-            message: format!("{e:#}"),
-        };
-        let pre = linker
-            .instantiate_pre(&loaded.component)
-            .map_err(instantiate_err)?;
-        let pre = CommandPre::new(pre).map_err(|_| RunError::NotACommand {
-            what: what.to_string(),
-        })?;
+        Ok(linker)
+    }
 
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A store holding the sandbox for one run, with the limits applied.
+    pub(crate) fn store(
+        &self,
+        program: &str,
+        grants: &Grants,
+        limits: &Limits,
+    ) -> Result<Store<State>, RunError> {
         let mut store = Store::new(
             &self.engine,
             State {
                 ctx: sandbox(program, grants)?,
                 table: ResourceTable::new(),
+                memory: MemoryLimiter {
+                    max: limits.max_memory,
+                    hit: false,
+                },
             },
         );
-        let command = pre.instantiate(&mut store).map_err(instantiate_err)?;
-        match command.wasi_cli_run().call_run(&mut store) {
-            Ok(Ok(())) => Ok(0),
-            Ok(Err(())) => Ok(1),
-            Err(e) => match e.downcast_ref::<I32Exit>() {
-                Some(exit) => Ok(exit.0),
-                None => Err(RunError::Trap {
-                    what: what.to_string(),
-                    message: format!("{e:?}"),
-                }),
-            },
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        if let Some(fuel) = limits.fuel {
+            store.set_fuel(fuel).map_err(|e| RunError::Engine {
+                message: format!("{e:#}"),
+            })?;
+        }
+        Ok(store)
+    }
+}
+
+pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
+    RunError::Instantiate {
+        what: what.to_string(),
+        message: format!("{e:#}"),
+    }
+}
+
+/// Turns a failed call into the error that says why: a limit (which one, its value) or a
+/// trap of the guest's own.
+pub(crate) fn classify(
+    what: &str,
+    e: wasmtime::Error,
+    store: &Store<State>,
+    limits: &Limits,
+) -> RunError {
+    let limit = |kind: LimitKind, value: String| RunError::Limit {
+        what: what.to_string(),
+        kind,
+        value,
+    };
+    if store.data().memory.hit {
+        return limit(
+            LimitKind::Memory,
+            show_size(limits.max_memory.unwrap_or_default()),
+        );
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => limit(
+            LimitKind::Timeout,
+            format!("{:?}", limits.timeout.unwrap_or_default()),
+        ),
+        Some(Trap::OutOfFuel) => {
+            limit(LimitKind::Fuel, limits.fuel.unwrap_or_default().to_string())
+        }
+        Some(Trap::StackOverflow) => limit(
+            LimitKind::Stack,
+            limits
+                .max_stack
+                .map(|s| show_size(s as u64))
+                .unwrap_or_else(|| "512KiB (the default)".into()),
+        ),
+        _ => RunError::Trap {
+            what: what.to_string(),
+            message: format!("{e:?}"),
+        },
+    }
+}
+
+/// Bumps the engine's epoch once the timeout has passed, interrupting the guest at its next
+/// loop head or call. Dropping it (the run ended) stops the thread at once.
+pub(crate) struct Watchdog {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub(crate) fn start(engine: &Engine, timeout: Option<Duration>) -> Self {
+        let Some(timeout) = timeout else {
+            return Self {
+                stop: None,
+                thread: None,
+            };
+        };
+        let (stop, stopped) = mpsc::channel::<()>();
+        let engine = engine.clone();
+        let thread = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
+                engine.increment_epoch();
+            }
+        });
+        Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -150,9 +312,20 @@ fn sandbox(program: &str, grants: &Grants) -> Result<WasiCtx, RunError> {
     if grants.stdin {
         b.inherit_stdin();
     }
-    if grants.network {
-        b.inherit_network().allow_ip_name_lookup(true);
+    // wasmtime-wasi denies TCP, UDP and name lookup by default; open only what was granted.
+    if !grants.network.is_empty() {
+        let rules = grants.network.clone();
+        b.allow_tcp(true)
+            .allow_udp(true)
+            .socket_addr_check(move |addr, _use| {
+                // Connecting binds the socket to an ephemeral port on the unspecified address
+                // first; that local bind opens nothing, so the rules judge only the destination.
+                let implicit_bind = addr.ip().is_unspecified() && addr.port() == 0;
+                let allowed = implicit_bind || rules.iter().any(|r| r.allows(addr));
+                Box::pin(async move { allowed })
+            });
     }
+    b.allow_ip_name_lookup(grants.name_lookup);
     for d in &grants.dirs {
         let perms = if d.writable {
             FsPerms::ReadWrite
@@ -181,7 +354,7 @@ mod tests {
     fn second_load_comes_from_the_cache_and_a_damaged_entry_is_recompiled() {
         let bytes = wat::parse_str(COMPONENT).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let runtime = Runtime::new(Some(dir.path().to_path_buf())).unwrap();
+        let runtime = Runtime::new(Some(dir.path().to_path_buf()), &Limits::default()).unwrap();
         assert!(!runtime.load("c", &bytes).unwrap().from_cache);
         assert!(runtime.load("c", &bytes).unwrap().from_cache);
 
@@ -202,10 +375,10 @@ mod tests {
     #[test]
     fn a_library_is_not_a_command() {
         let bytes = wat::parse_str(COMPONENT).unwrap();
-        let runtime = Runtime::new(None).unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
         let loaded = runtime.load("lib", &bytes).unwrap();
         let err = runtime
-            .run_command(&loaded, "lib", &Grants::default())
+            .run_command(&loaded, "lib", &Grants::default(), &Limits::default())
             .unwrap_err();
         assert!(matches!(err, RunError::NotACommand { .. }), "{err}");
     }

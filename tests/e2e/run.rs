@@ -21,6 +21,7 @@ fn nothing_is_granted_unless_asked() {
     let project = copy_example("rust-calls-go");
     let out = compose_in(project.path(), &["run", "--explain"]).ok();
     assert!(out.stdout.contains("granted nothing"), "{out}");
+    assert!(out.stdout.contains("limits: none set"), "{out}");
     let out = compose_in(
         project.path(),
         &[
@@ -70,4 +71,37 @@ fn corrupted_or_foreign_files_are_refused_cleanly() {
     let mut cmd = compose();
     cmd.arg("run").arg(tmp.path().join("missing.wasm"));
     run(&mut cmd).fails().stderr_has(&["missing.wasm"]);
+}
+
+#[test]
+fn invoke_calls_a_library_function_with_wave_values() {
+    let project = copy_example("rust-calls-go");
+    compose_in(project.path(), &["build"]).ok();
+    let greeter = project
+        .path()
+        .join("target/compose/components/greeter/greeter.wasm");
+    let invoke = |call: &str| {
+        let mut cmd = compose();
+        cmd.arg("run").arg(&greeter).args(["--invoke", call]);
+        run(&mut cmd)
+    };
+    let out = invoke(r#"greeter.greet({name: "Ada", languages: ["Rust", "Go"]})"#).ok();
+    assert_eq!(
+        out.stdout.trim(),
+        r#"{text: "Hello, Ada! Greetings from Go, via Rust and Go.", letters: 3, tags: ["go", "wasip1", "component"]}"#
+    );
+    let out = invoke(r#"demo:greet/greeter@0.1.0#echo("déjà vu")"#).ok();
+    assert_eq!(out.stdout.trim(), r#""déjà vu""#);
+
+    invoke(r#"shout("x")"#).fails().stderr_has(&[
+        "the component exports no function `shout`",
+        "it exports: demo:greet/greeter@0.1.0#greet, demo:greet/greeter@0.1.0#echo",
+    ]);
+    invoke("echo(42)").fails().stderr_has(&[
+        "the arguments do not fit the function",
+        "takes (text: string)",
+    ]);
+    invoke("echo")
+        .fails()
+        .stderr_has(&["expected a call such as"]);
 }

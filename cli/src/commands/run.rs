@@ -1,16 +1,24 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
-use compose_project::ops;
-use compose_runtime::{DirGrant, Grants};
+use compose_project::ops::{self, RunOutcome, RunRequest};
+use compose_project::ProjectError;
+use compose_runtime::{
+    parse_duration, parse_size, DirGrant, Grants, LimitKind, Limits, NetRule, RunError,
+};
 use compose_toolchains::Tools;
 
 use super::ManifestArg;
-use crate::output::status;
+use crate::output::{exit_code, status};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// A component file to run instead of the project's composed result.
     file: Option<PathBuf>,
+    /// Call one exported function instead of running the command, e.g.
+    /// `--invoke 'greeter.greet({name: "Ada", languages: []})'` (arguments and results in WAVE).
+    #[arg(long, value_name = "CALL")]
+    invoke: Option<String>,
     /// Grant a directory: `host::guest`, read-only unless it ends in `:rw`.
     #[arg(long = "dir", value_name = "HOST::GUEST[:rw]", value_parser = DirGrant::parse)]
     dirs: Vec<DirGrant>,
@@ -20,10 +28,26 @@ pub struct Args {
     /// Let the guest read this process's stdin.
     #[arg(long)]
     stdin: bool,
-    /// Let the guest open sockets and look up names.
+    /// Let the guest connect to or bind these addresses (TCP and UDP): `IP`, `IP:PORT`,
+    /// `*:PORT`, `[IPv6]:PORT`; alone, any address. Repeatable.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "*", value_parser = NetRule::parse)]
+    allow_net: Vec<NetRule>,
+    /// Let the guest resolve host names.
     #[arg(long)]
-    allow_net: bool,
-    /// Print what the run would be granted, and do not run.
+    allow_name_lookup: bool,
+    /// Cap the guest's memory, e.g. `64MiB`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+    /// Stop the guest after this long, e.g. `1s`, `500ms`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+    /// Stop the guest after this much fuel (about one unit per wasm instruction).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Cap the guest's wasm stack, e.g. `1MiB` (default 512KiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_stack: Option<u64>,
+    /// Print what the run would be granted and its limits, and do not run.
     #[arg(long)]
     explain: bool,
     #[command(flatten)]
@@ -40,6 +64,13 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         args: args.args,
         stdin: args.stdin,
         network: args.allow_net,
+        name_lookup: args.allow_name_lookup,
+    };
+    let limits = Limits {
+        max_memory: args.max_memory,
+        timeout: args.timeout,
+        fuel: args.fuel,
+        max_stack: args.max_stack.map(|s| s as usize),
     };
     let (path, manifest) = match args.file {
         Some(file) => (file, None),
@@ -61,10 +92,65 @@ pub fn exec(args: Args) -> miette::Result<i32> {
                 described.join("; ")
             }
         );
+        println!("limits: {}", describe_limits(&limits));
         return Ok(0);
     }
     if !described.is_empty() {
         status("Granting", &described.join("; "));
     }
-    Ok(ops::run(&path, &grants, &Tools::from_env())?)
+    let request = RunRequest {
+        grants: &grants,
+        limits: &limits,
+        invoke: args.invoke.as_deref(),
+    };
+    match ops::run(&path, request, &Tools::from_env()) {
+        Ok(RunOutcome::Exited(code)) => Ok(code),
+        Ok(RunOutcome::Returned(invoked)) => {
+            for result in &invoked.results {
+                println!("{result}");
+            }
+            Ok(0)
+        }
+        // A stopped guest is an outcome of the run, with its own exit code per cause.
+        Err(ProjectError::Run(e @ (RunError::Limit { .. } | RunError::Trap { .. }))) => {
+            let code = match &e {
+                RunError::Limit { kind, .. } => limit_exit_code(*kind),
+                _ => exit_code::TRAP,
+            };
+            eprintln!("{:?}", miette::Report::new(e));
+            Ok(code)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn limit_exit_code(kind: LimitKind) -> i32 {
+    match kind {
+        LimitKind::Memory => exit_code::MEMORY,
+        LimitKind::Fuel => exit_code::FUEL,
+        LimitKind::Stack => exit_code::STACK,
+        LimitKind::Timeout => exit_code::TIMEOUT,
+    }
+}
+
+fn describe_limits(limits: &Limits) -> String {
+    let mut out = Vec::new();
+    if let Some(m) = limits.max_memory {
+        out.push(format!("memory {}", compose_runtime::show_size(m)));
+    }
+    if let Some(t) = limits.timeout {
+        out.push(format!("timeout {t:?}"));
+    }
+    if let Some(f) = limits.fuel {
+        out.push(format!("fuel {f}"));
+    }
+    if let Some(s) = limits.max_stack {
+        out.push(format!("stack {}", compose_runtime::show_size(s as u64)));
+    }
+    if out.is_empty() {
+        "none set (memory up to 4GiB per instance, no timeout, no fuel metering, stack 512KiB)"
+            .into()
+    } else {
+        out.join("; ")
+    }
 }

@@ -4,4 +4,4 @@ mod build;
 mod run;
 
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
-pub use run::{grants_for, run};
+pub use run::{grants_for, run, RunOutcome, RunRequest};

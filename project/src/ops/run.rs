@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use compose_runtime::{Grants, Runtime};
+use compose_runtime::{Grants, Invoked, Limits, Runtime};
 use compose_toolchains::Tools;
 
 use crate::{Manifest, ProjectError};
@@ -32,16 +32,45 @@ pub fn grants_for(manifest: Option<&Manifest>, mut extra: Grants, env_specs: &[S
     extra
 }
 
-/// Runs the component file at `path` as a command; returns its exit code.
-pub fn run(path: &Path, grants: &Grants, tools: &Tools) -> Result<i32, ProjectError> {
+/// What a run does: run the command, or call one function.
+#[derive(Debug, Clone, Copy)]
+pub struct RunRequest<'a> {
+    /// What the guest may touch.
+    pub grants: &'a Grants,
+    /// What it may consume.
+    pub limits: &'a Limits,
+    /// `Some("iface.func(args)")` to call one function instead of running `wasi:cli/run`.
+    pub invoke: Option<&'a str>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// A command exited with this code.
+    Exited(i32),
+    /// An invoked function returned.
+    Returned(Invoked),
+}
+
+/// Runs the component file at `path`: as a command, or by invoking one function.
+pub fn run(
+    path: &Path,
+    request: RunRequest<'_>,
+    tools: &Tools,
+) -> Result<RunOutcome, ProjectError> {
     let bytes = std::fs::read(path)
         .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
-    let runtime = Runtime::new(Some(tools.home().join("compiled")))?;
+    let runtime = Runtime::new(Some(tools.home().join("compiled")), request.limits)?;
     let what = path.display().to_string();
     let loaded = runtime.load(&what, &bytes)?;
+    if let Some(call) = request.invoke {
+        let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
+        return Ok(RunOutcome::Returned(invoked));
+    }
     let program = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "main".into());
-    Ok(runtime.run_command(&loaded, &program, grants)?)
+    let code = runtime.run_command(&loaded, &program, request.grants, request.limits)?;
+    Ok(RunOutcome::Exited(code))
 }
