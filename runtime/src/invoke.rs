@@ -1,17 +1,18 @@
-//! `--invoke 'iface.func(args)'`: calls one exported function of a component, its arguments
-//! and results written in WAVE (the WebAssembly Value Encoding).
+//! Calling single exported functions: `--invoke 'iface.func(args)'`, test vectors and the
+//! differential runner all go through a [`Session`], which links a component once (WASI with
+//! the run's grants, plus stubs for other imports) and gives every call a fresh instance.
 //!
 //! A function is named `func` (a function exported by the component itself, or the only one
 //! of that name in its exported interfaces), `iface.func` where `iface` is an exported
 //! interface's full name (`demo:greet/greeter@0.1.0`), its name without version, or its short
-//! name (`greeter`); `iface#func` works as well.
+//! name (`greeter`); `iface#func` works as well. Arguments and results are in WAVE.
 
-use wasmtime::component::types::ComponentItem;
+use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
-use wasmtime::component::{ComponentExportIndex, Val};
+use wasmtime::component::{ComponentExportIndex, InstancePre, Val};
 
 use crate::limits::Limits;
-use crate::run::{classify, instantiate_error, Watchdog};
+use crate::run::{classify, instantiate_error, State, Watchdog};
 use crate::{Grants, Loaded, RunError, Runtime};
 
 /// The outcome of an invocation.
@@ -23,17 +24,95 @@ pub struct Invoked {
     pub results: Vec<String>,
 }
 
+/// A canned answer for an imported function, so a component can be tested alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stub {
+    /// The imported interface (`demo:greet/greeter@0.1.0`), or "" for a bare function import.
+    pub interface: String,
+    /// The function.
+    pub function: String,
+    /// What it returns, in WAVE (ignored for a function without result).
+    pub result: String,
+}
+
+/// An exported function of a component.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The exported interface it belongs to, or "" for a top-level function.
+    pub interface: String,
+    /// Its name.
+    pub name: String,
+    /// Its full name, `iface#func` or `func`.
+    pub full_name: String,
+    /// Its parameter names.
+    pub param_names: Vec<String>,
+    /// Its parameter types.
+    pub params: Vec<Type>,
+    /// Its result types (zero or one).
+    pub results: Vec<Type>,
+    index: ComponentExportIndex,
+}
+
+/// A component linked once, called many times.
+pub struct Session<'a> {
+    runtime: &'a Runtime,
+    loaded: &'a Loaded,
+    pre: InstancePre<State>,
+    grants: Grants,
+    limits: Limits,
+    functions: Vec<Function>,
+}
+
 impl Runtime {
     /// Calls the function named in `call` (`name(args...)`) with exactly `grants`, under
     /// `limits`, and returns its results in WAVE.
-    pub fn invoke(
-        &self,
-        loaded: &Loaded,
-        call: &str,
+    pub fn invoke(&self, loaded: &Loaded, call: &str, grants: &Grants, limits: &Limits) -> Result<Invoked, RunError> {
+        self.session(loaded, grants, limits, &[])?.call(call)
+    }
+
+    /// Links `loaded` for calls: WASI with `grants`, the given stubs, and every other import
+    /// defined to trap if it is ever called.
+    pub fn session<'a>(
+        &'a self,
+        loaded: &'a Loaded,
         grants: &Grants,
         limits: &Limits,
-    ) -> Result<Invoked, RunError> {
+        stubs: &[Stub],
+    ) -> Result<Session<'a>, RunError> {
         let what = loaded.what.as_str();
+        let mut linker = self.linker()?;
+        for stub in stubs {
+            define_stub(&mut linker, stub).map_err(|e| RunError::Invoke {
+                call: format!("stub {}#{}", stub.interface, stub.function),
+                message: format!("{e:#}"),
+                help: "a stub names an imported interface and function, and its result in WAVE".into(),
+            })?;
+        }
+        linker
+            .define_unknown_imports_as_traps(&loaded.component)
+            .map_err(|e| instantiate_error(what, e))?;
+        let pre = linker
+            .instantiate_pre(&loaded.component)
+            .map_err(|e| instantiate_error(what, e))?;
+        Ok(Session {
+            runtime: self,
+            loaded,
+            pre,
+            grants: grants.clone(),
+            limits: *limits,
+            functions: exported_functions(self, loaded),
+        })
+    }
+}
+
+impl Session<'_> {
+    /// Every exported function (top level and one interface deep).
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
+    /// Calls `name(args...)`, args in WAVE.
+    pub fn call(&self, call: &str) -> Result<Invoked, RunError> {
         let err = |message: String, help: String| RunError::Invoke {
             call: call.to_string(),
             message,
@@ -46,129 +125,132 @@ impl Runtime {
             )
         })?;
         let (name, args) = (call[..open].trim(), &call[open..]);
-        let (index, function) = self
-            .find_function(loaded, name)
-            .map_err(|(message, help)| err(message, help))?;
-
-        let linker = self.linker()?;
-        let mut store = self.store(&loaded.what, grants, limits)?;
-        let _watchdog = Watchdog::start(self.engine(), limits.timeout);
-        let instance = linker
-            .instantiate(&mut store, &loaded.component)
-            .map_err(|e| match e.downcast_ref::<wasmtime::Trap>() {
-                Some(_) => classify(what, e, &store, limits),
-                None => instantiate_error(what, e),
-            })?;
-        let func = instance
-            .get_func(&mut store, index)
-            .ok_or_else(|| err(format!("`{function}` is not a function"), String::new()))?;
-        let ty = func.ty(&store);
-        let param_types: Vec<_> = ty.params().map(|(_, t)| t).collect();
+        let function = self.find(name).map_err(|(message, help)| err(message, help))?;
         let source = format!("f{args}");
-        let parsed = UntypedFuncCall::parse(&source).map_err(|e| {
-            err(
-                format!("the arguments are not valid WAVE: {e}"),
-                signature_help(&function, &ty),
-            )
-        })?;
-        let params: Vec<Val> = parsed.to_wasm_params(param_types.iter()).map_err(|e| {
-            err(
-                format!("the arguments do not fit the function: {e}"),
-                signature_help(&function, &ty),
-            )
-        })?;
-        let mut results = vec![Val::Bool(false); ty.results().len()];
-        func.call(&mut store, &params, &mut results)
-            .map_err(|e| classify(what, e, &store, limits))?;
-        let results = results
-            .iter()
-            .map(|v| {
-                v.to_wave().map_err(|e| {
-                    err(
-                        format!("a result cannot be shown in WAVE: {e:#}"),
-                        String::new(),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Invoked { function, results })
+        let parsed = UntypedFuncCall::parse(&source)
+            .map_err(|e| err(format!("the arguments are not valid WAVE: {e}"), signature_help(function)))?;
+        let params: Vec<Val> = parsed
+            .to_wasm_params(function.params.iter())
+            .map_err(|e| err(format!("the arguments do not fit the function: {e}"), signature_help(function)))?;
+        let values = self.call_values(function, &params)?;
+        Ok(Invoked {
+            function: function.full_name.clone(),
+            results: to_wave(&values).map_err(|m| err(m, String::new()))?,
+        })
     }
 
-    /// Finds the export index of the function `name` names, and its full name. On failure,
-    /// (message, help listing what there is).
-    fn find_function(
-        &self,
-        loaded: &Loaded,
-        name: &str,
-    ) -> Result<(ComponentExportIndex, String), (String, String)> {
-        let engine = self.engine();
-        let component_type = loaded.component.component_type();
-        // (interface or "", function) for every exported function, top level and one deep.
-        let mut functions: Vec<(String, String)> = Vec::new();
-        for (export, item) in component_type.exports(engine) {
-            match item.ty {
-                ComponentItem::ComponentFunc(_) => {
-                    functions.push((String::new(), export.to_string()))
-                }
-                ComponentItem::ComponentInstance(instance) => {
-                    for (f, item) in instance.exports(engine) {
-                        if matches!(item.ty, ComponentItem::ComponentFunc(_)) {
-                            functions.push((export.to_string(), f.to_string()));
-                        }
-                    }
-                }
-                _ => {}
+    /// Calls `function` with `params` in a fresh instance; returns its results.
+    pub fn call_values(&self, function: &Function, params: &[Val]) -> Result<Vec<Val>, RunError> {
+        let what = self.loaded.what.as_str();
+        let mut store = self.runtime.store(what, &self.grants, &self.limits)?;
+        let _watchdog = Watchdog::start(self.runtime.engine(), self.limits.timeout);
+        let instance = match self.pre.instantiate(&mut store) {
+            Ok(instance) => instance,
+            Err(e) if e.downcast_ref::<wasmtime::Trap>().is_some() => {
+                return Err(classify(what, e, &store, &self.limits))
             }
-        }
+            Err(e) => return Err(instantiate_error(what, e)),
+        };
+        let func = instance
+            .get_func(&mut store, function.index)
+            .ok_or_else(|| RunError::Invoke {
+                call: function.full_name.clone(),
+                message: "is not a function".into(),
+                help: String::new(),
+            })?;
+        let mut results = vec![Val::Bool(false); function.results.len()];
+        func.call(&mut store, params, &mut results)
+            .map_err(|e| classify(what, e, &store, &self.limits))?;
+        Ok(results)
+    }
+
+    /// The function `name` names. On failure, (message, help listing what there is).
+    pub fn find(&self, name: &str) -> Result<&Function, (String, String)> {
         let (iface, func) = match name.rsplit_once('#').or_else(|| name.rsplit_once('.')) {
             Some((i, f)) => (Some(i), f),
             None => (None, name),
         };
-        let matches: Vec<&(String, String)> = functions
+        let matches: Vec<&Function> = self
+            .functions
             .iter()
-            .filter(|(i, f)| f == func && iface.is_none_or(|want| interface_matches(i, want)))
+            .filter(|f| f.name == func && iface.is_none_or(|want| interface_matches(&f.interface, want)))
             .collect();
-        let listing = || {
-            let all: Vec<String> = functions.iter().map(|(i, f)| full_name(i, f)).collect();
-            if all.is_empty() {
-                "the component exports no function".to_string()
-            } else {
-                format!("it exports: {}", all.join(", "))
-            }
-        };
         match matches.as_slice() {
-            [(i, f)] => {
-                let parent = if i.is_empty() {
-                    None
+            [one] => Ok(one),
+            [] => {
+                let all: Vec<&str> = self.functions.iter().map(|f| f.full_name.as_str()).collect();
+                let help = if all.is_empty() {
+                    "the component exports no function".to_string()
                 } else {
-                    loaded.component.get_export_index(None, i)
+                    format!("it exports: {}", all.join(", "))
                 };
-                let index = loaded
-                    .component
-                    .get_export_index(parent.as_ref(), f.as_str())
-                    .ok_or_else(|| {
-                        (
-                            format!("`{}` cannot be looked up", full_name(i, f)),
-                            listing(),
-                        )
-                    })?;
-                Ok((index, full_name(i, f)))
+                Err((format!("the component exports no function `{name}`"), help))
             }
-            [] => Err((
-                format!("the component exports no function `{name}`"),
-                listing(),
-            )),
             many => Err((
                 format!(
                     "`{name}` is ambiguous: {}",
-                    many.iter()
-                        .map(|(i, f)| full_name(i, f))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    many.iter().map(|f| f.full_name.as_str()).collect::<Vec<_>>().join(", ")
                 ),
                 "name the interface too, e.g. `greeter.greet(...)`".into(),
             )),
         }
+    }
+}
+
+/// Results in WAVE.
+pub fn to_wave(values: &[Val]) -> Result<Vec<String>, String> {
+    values
+        .iter()
+        .map(|v| v.to_wave().map_err(|e| format!("a value cannot be shown in WAVE: {e:#}")))
+        .collect()
+}
+
+fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
+    let engine = runtime.engine();
+    let component = &loaded.component;
+    let mut out = Vec::new();
+    let mut push = |interface: &str, name: &str, ty: &ComponentFunc, parent: Option<&ComponentExportIndex>| {
+        if let Some(index) = component.get_export_index(parent, name) {
+            out.push(Function {
+                interface: interface.to_string(),
+                name: name.to_string(),
+                full_name: full_name(interface, name),
+                param_names: ty.params().map(|(n, _)| n.to_string()).collect(),
+                params: ty.params().map(|(_, t)| t).collect(),
+                results: ty.results().collect(),
+                index,
+            });
+        }
+    };
+    for (export, item) in component.component_type().exports(engine) {
+        match item.ty {
+            ComponentItem::ComponentFunc(ty) => push("", export, &ty, None),
+            ComponentItem::ComponentInstance(instance) => {
+                let parent = component.get_export_index(None, export);
+                for (name, item) in instance.exports(engine) {
+                    if let ComponentItem::ComponentFunc(ty) = item.ty {
+                        push(export, name, &ty, parent.as_ref());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn define_stub(linker: &mut wasmtime::component::Linker<State>, stub: &Stub) -> wasmtime::Result<()> {
+    let answer = stub.result.clone();
+    let func = move |_store: wasmtime::StoreContextMut<'_, State>, ty: ComponentFunc, _params: &[Val], results: &mut [Val]| {
+        for (slot, result_ty) in results.iter_mut().zip(ty.results()) {
+            *slot = Val::from_wave(&result_ty, &answer)?;
+        }
+        Ok(())
+    };
+    if stub.interface.is_empty() {
+        linker.root().func_new(&stub.function, func)
+    } else {
+        linker.instance(&stub.interface)?.func_new(&stub.function, func)
     }
 }
 
@@ -191,16 +273,19 @@ fn full_name(iface: &str, func: &str) -> String {
     }
 }
 
-fn signature_help(function: &str, ty: &wasmtime::component::types::ComponentFunc) -> String {
-    let params: Vec<String> = ty
-        .params()
-        .map(|(n, t)| format!("{n}: {}", type_name(&t)))
+fn signature_help(function: &Function) -> String {
+    let params: Vec<String> = function
+        .param_names
+        .iter()
+        .zip(&function.params)
+        .map(|(n, t)| format!("{n}: {}", type_name(t)))
         .collect();
-    format!("`{function}` takes ({})", params.join(", "))
+    format!("`{}` takes ({})", function.full_name, params.join(", "))
 }
 
-fn type_name(ty: &wasmtime::component::types::Type) -> String {
-    use wasmtime::component::types::Type as T;
+/// A WIT-like spelling of a type, for messages.
+pub fn type_name(ty: &Type) -> String {
+    use Type as T;
     match ty {
         T::Bool => "bool".into(),
         T::S8 => "s8".into(),

@@ -16,6 +16,6 @@ mod run;
 
 pub use error::RunError;
 pub use grants::{DirGrant, Grants, NetRule};
-pub use invoke::Invoked;
+pub use invoke::{to_wave, type_name, Function, Invoked, Session, Stub};
 pub use limits::{parse_duration, parse_size, show_size, LimitKind, Limits};
 pub use run::{Loaded, Runtime};
