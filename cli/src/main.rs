@@ -22,6 +22,9 @@ enum Command {
     Build(commands::build::Args),
     /// Run the project's composed component (or a component file) in the sandbox.
     Run(Box<commands::run::Args>),
+    /// Run the project's test vectors against every implementation (or, with
+    /// `--differential`, random inputs against every pair of implementations).
+    Test(commands::test::Args),
 }
 
 fn main() {
@@ -31,6 +34,7 @@ fn main() {
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Build(args) => commands::build::exec(args),
         Command::Run(args) => commands::run::exec(*args),
+        Command::Test(args) => commands::test::exec(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

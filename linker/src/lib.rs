@@ -14,5 +14,5 @@ mod plan;
 pub use componentize::componentize;
 pub use error::LinkError;
 pub use link::link;
-pub use part::{host_imports, Part, Parts};
+pub use part::{exported_interfaces, host_imports, Part, Parts};
 pub use plan::{plan, Edge, Plan};

@@ -100,3 +100,8 @@ pub fn host_imports(bytes: &[u8]) -> Result<Vec<String>, LinkError> {
 fn validator() -> Validator {
     Validator::new_with_features(WasmFeatures::all())
 }
+
+/// The interfaces a component exports.
+pub fn exported_interfaces(bytes: &[u8]) -> Result<Vec<String>, LinkError> {
+    Ok(Part::new(&mut validator(), "component", bytes.to_vec())?.exported_interfaces())
+}

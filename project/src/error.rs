@@ -39,6 +39,15 @@ pub enum ProjectError {
         help: String,
     },
 
+    /// A test file is malformed or targets nothing.
+    #[error("test file `{file}`: {message}")]
+    #[diagnostic(code(compose::test::file), help("{help}"))]
+    Test {
+        file: String,
+        message: String,
+        help: String,
+    },
+
     /// A file operation failed.
     #[error("could not {what}: {source}")]
     #[diagnostic(code(compose::io))]

@@ -9,4 +9,5 @@ pub mod manifest;
 pub mod ops;
 
 pub use error::{ManifestDiagnostic, ProjectError};
+pub use fsutil::write_atomic;
 pub use manifest::Manifest;

@@ -66,7 +66,13 @@ pub struct Session<'a> {
 impl Runtime {
     /// Calls the function named in `call` (`name(args...)`) with exactly `grants`, under
     /// `limits`, and returns its results in WAVE.
-    pub fn invoke(&self, loaded: &Loaded, call: &str, grants: &Grants, limits: &Limits) -> Result<Invoked, RunError> {
+    pub fn invoke(
+        &self,
+        loaded: &Loaded,
+        call: &str,
+        grants: &Grants,
+        limits: &Limits,
+    ) -> Result<Invoked, RunError> {
         self.session(loaded, grants, limits, &[])?.call(call)
     }
 
@@ -85,7 +91,8 @@ impl Runtime {
             define_stub(&mut linker, stub).map_err(|e| RunError::Invoke {
                 call: format!("stub {}#{}", stub.interface, stub.function),
                 message: format!("{e:#}"),
-                help: "a stub names an imported interface and function, and its result in WAVE".into(),
+                help: "a stub names an imported interface and function, and its result in WAVE"
+                    .into(),
             })?;
         }
         linker
@@ -125,13 +132,22 @@ impl Session<'_> {
             )
         })?;
         let (name, args) = (call[..open].trim(), &call[open..]);
-        let function = self.find(name).map_err(|(message, help)| err(message, help))?;
+        let function = self
+            .find(name)
+            .map_err(|(message, help)| err(message, help))?;
         let source = format!("f{args}");
-        let parsed = UntypedFuncCall::parse(&source)
-            .map_err(|e| err(format!("the arguments are not valid WAVE: {e}"), signature_help(function)))?;
-        let params: Vec<Val> = parsed
-            .to_wasm_params(function.params.iter())
-            .map_err(|e| err(format!("the arguments do not fit the function: {e}"), signature_help(function)))?;
+        let parsed = UntypedFuncCall::parse(&source).map_err(|e| {
+            err(
+                format!("the arguments are not valid WAVE: {e}"),
+                signature_help(function),
+            )
+        })?;
+        let params: Vec<Val> = parsed.to_wasm_params(function.params.iter()).map_err(|e| {
+            err(
+                format!("the arguments do not fit the function: {e}"),
+                signature_help(function),
+            )
+        })?;
         let values = self.call_values(function, &params)?;
         Ok(Invoked {
             function: function.full_name.clone(),
@@ -164,6 +180,22 @@ impl Session<'_> {
         Ok(results)
     }
 
+    /// `expected` (the WAVE result of `call`) parsed with the function's result type and
+    /// printed back: the spelling results of `call` are shown in, so that spacing and
+    /// spelling differences do not count when comparing.
+    pub fn canonical_result(&self, call: &str, expected: &str) -> Result<String, String> {
+        let name = call.split('(').next().unwrap_or(call).trim();
+        let function = self.find(name).map_err(|(m, _)| m)?;
+        match function.results.first() {
+            None if expected.trim().is_empty() => Ok(String::new()),
+            None => Err("the function returns nothing".into()),
+            Some(ty) => {
+                let value = Val::from_wave(ty, expected).map_err(|e| format!("{e:#}"))?;
+                to_wave(&[value]).map(|v| v.join(""))
+            }
+        }
+    }
+
     /// The function `name` names. On failure, (message, help listing what there is).
     pub fn find(&self, name: &str) -> Result<&Function, (String, String)> {
         let (iface, func) = match name.rsplit_once('#').or_else(|| name.rsplit_once('.')) {
@@ -173,12 +205,18 @@ impl Session<'_> {
         let matches: Vec<&Function> = self
             .functions
             .iter()
-            .filter(|f| f.name == func && iface.is_none_or(|want| interface_matches(&f.interface, want)))
+            .filter(|f| {
+                f.name == func && iface.is_none_or(|want| interface_matches(&f.interface, want))
+            })
             .collect();
         match matches.as_slice() {
             [one] => Ok(one),
             [] => {
-                let all: Vec<&str> = self.functions.iter().map(|f| f.full_name.as_str()).collect();
+                let all: Vec<&str> = self
+                    .functions
+                    .iter()
+                    .map(|f| f.full_name.as_str())
+                    .collect();
                 let help = if all.is_empty() {
                     "the component exports no function".to_string()
                 } else {
@@ -189,7 +227,10 @@ impl Session<'_> {
             many => Err((
                 format!(
                     "`{name}` is ambiguous: {}",
-                    many.iter().map(|f| f.full_name.as_str()).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|f| f.full_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "name the interface too, e.g. `greeter.greet(...)`".into(),
             )),
@@ -201,7 +242,10 @@ impl Session<'_> {
 pub fn to_wave(values: &[Val]) -> Result<Vec<String>, String> {
     values
         .iter()
-        .map(|v| v.to_wave().map_err(|e| format!("a value cannot be shown in WAVE: {e:#}")))
+        .map(|v| {
+            v.to_wave()
+                .map_err(|e| format!("a value cannot be shown in WAVE: {e:#}"))
+        })
         .collect()
 }
 
@@ -209,19 +253,20 @@ fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
     let engine = runtime.engine();
     let component = &loaded.component;
     let mut out = Vec::new();
-    let mut push = |interface: &str, name: &str, ty: &ComponentFunc, parent: Option<&ComponentExportIndex>| {
-        if let Some(index) = component.get_export_index(parent, name) {
-            out.push(Function {
-                interface: interface.to_string(),
-                name: name.to_string(),
-                full_name: full_name(interface, name),
-                param_names: ty.params().map(|(n, _)| n.to_string()).collect(),
-                params: ty.params().map(|(_, t)| t).collect(),
-                results: ty.results().collect(),
-                index,
-            });
-        }
-    };
+    let mut push =
+        |interface: &str, name: &str, ty: &ComponentFunc, parent: Option<&ComponentExportIndex>| {
+            if let Some(index) = component.get_export_index(parent, name) {
+                out.push(Function {
+                    interface: interface.to_string(),
+                    name: name.to_string(),
+                    full_name: full_name(interface, name),
+                    param_names: ty.params().map(|(n, _)| n.to_string()).collect(),
+                    params: ty.params().map(|(_, t)| t).collect(),
+                    results: ty.results().collect(),
+                    index,
+                });
+            }
+        };
     for (export, item) in component.component_type().exports(engine) {
         match item.ty {
             ComponentItem::ComponentFunc(ty) => push("", export, &ty, None),
@@ -239,9 +284,15 @@ fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
     out
 }
 
-fn define_stub(linker: &mut wasmtime::component::Linker<State>, stub: &Stub) -> wasmtime::Result<()> {
+fn define_stub(
+    linker: &mut wasmtime::component::Linker<State>,
+    stub: &Stub,
+) -> wasmtime::Result<()> {
     let answer = stub.result.clone();
-    let func = move |_store: wasmtime::StoreContextMut<'_, State>, ty: ComponentFunc, _params: &[Val], results: &mut [Val]| {
+    let func = move |_store: wasmtime::StoreContextMut<'_, State>,
+                     ty: ComponentFunc,
+                     _params: &[Val],
+                     results: &mut [Val]| {
         for (slot, result_ty) in results.iter_mut().zip(ty.results()) {
             *slot = Val::from_wave(&result_ty, &answer)?;
         }
@@ -250,7 +301,9 @@ fn define_stub(linker: &mut wasmtime::component::Linker<State>, stub: &Stub) -> 
     if stub.interface.is_empty() {
         linker.root().func_new(&stub.function, func)
     } else {
-        linker.instance(&stub.interface)?.func_new(&stub.function, func)
+        linker
+            .instance(&stub.interface)?
+            .func_new(&stub.function, func)
     }
 }
 

@@ -9,13 +9,18 @@
 
 mod cache;
 mod error;
+mod generate;
 mod grants;
 mod invoke;
 mod limits;
 mod run;
 
 pub use error::RunError;
+pub use generate::{minimize, supported, value as random_value, Rng};
 pub use grants::{DirGrant, Grants, NetRule};
 pub use invoke::{to_wave, type_name, Function, Invoked, Session, Stub};
 pub use limits::{parse_duration, parse_size, show_size, LimitKind, Limits};
 pub use run::{Loaded, Runtime};
+
+/// A component-model value (what calls take and return).
+pub use wasmtime::component::Val as Value;

@@ -8,3 +8,4 @@ mod errors;
 mod go_gc;
 mod run;
 mod sandbox;
+mod test_cmd;

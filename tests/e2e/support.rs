@@ -86,8 +86,17 @@ pub fn run(cmd: &mut Command) -> Run {
 
 /// A private copy of `examples/<name>` (without build outputs) in a temporary folder.
 pub fn copy_example(name: &str) -> tempfile::TempDir {
+    copy_project(&repo().join("examples").join(name))
+}
+
+/// A private copy of `tests/fixtures/<name>` (without build outputs).
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    copy_project(&repo().join("tests/fixtures").join(name))
+}
+
+fn copy_project(dir: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(&repo().join("examples").join(name), tmp.path());
+    copy_tree(dir, tmp.path());
     tmp
 }
 

@@ -1,6 +1,7 @@
 pub mod build;
 pub mod doctor;
 pub mod run;
+pub mod test;
 
 use std::path::PathBuf;
 

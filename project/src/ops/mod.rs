@@ -1,7 +1,11 @@
 //! The operations behind the commands.
 
 mod build;
+mod differential;
 mod run;
+mod test;
 
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
+pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use run::{grants_for, run, RunOutcome, RunRequest};
+pub use test::{test, CaseResult, TestReport};

@@ -1,0 +1,256 @@
+//! `compose test`: test vectors (calls and expected results in WAVE) run against every
+//! component that implements an interface, and against the composed result; and the
+//! differential mode, which feeds the same random inputs to every implementation.
+//!
+//! A test file is TOML in the project's `tests/` folder:
+//!
+//! ```toml
+//! interface = "demo:calc/calc"            # the exported interface the calls target
+//! [stubs]                                 # canned results for imports (optional)
+//! "demo:calc/tax@0.1.0#rate" = "20"
+//! [[case]]
+//! call = "add(1, 2)"                      # function and arguments, in WAVE
+//! expect = "3"                            # the result, in WAVE (omit for no result)
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use compose_runtime::{Grants, Limits, Loaded, Runtime, Session, Stub};
+use compose_toolchains::Tools;
+use serde::{Deserialize, Serialize};
+
+use crate::ops::build::BuildReport;
+use crate::{Manifest, ProjectError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    interface: String,
+    #[serde(default)]
+    stubs: BTreeMap<String, String>,
+    #[serde(default, rename = "case")]
+    cases: Vec<TestCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestCase {
+    call: String,
+    expect: Option<String>,
+}
+
+/// One call against one implementation.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// The test file.
+    pub file: PathBuf,
+    /// Index of the case in the file (from 1).
+    pub case: usize,
+    /// What was called: a component's name, or `composed` for the composed result.
+    pub target: String,
+    /// The call as written.
+    pub call: String,
+    /// What was expected, in WAVE.
+    pub expected: String,
+    /// What came back, in WAVE, or why nothing came back.
+    pub actual: String,
+    /// Whether they agree.
+    pub passed: bool,
+}
+
+/// The results of `compose test`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestReport {
+    /// Every case against every implementation.
+    pub cases: Vec<CaseResult>,
+}
+
+impl TestReport {
+    /// How many passed.
+    pub fn passed(&self) -> usize {
+        self.cases.iter().filter(|c| c.passed).count()
+    }
+
+    /// How many failed.
+    pub fn failed(&self) -> usize {
+        self.cases.len() - self.passed()
+    }
+}
+
+/// A component under test: its name and compiled code.
+pub(crate) struct Target {
+    pub name: String,
+    pub loaded: Loaded,
+    pub exports: Vec<String>,
+}
+
+/// Compiles every built component and the composed result, for tests to call.
+pub(crate) fn targets(
+    runtime: &Runtime,
+    report: &BuildReport,
+) -> Result<Vec<Target>, ProjectError> {
+    let mut files: Vec<(String, &Path)> = report
+        .components
+        .iter()
+        .map(|c| (c.name.clone(), c.artifact.as_path()))
+        .collect();
+    files.push(("composed".to_string(), report.output.as_path()));
+    let mut out = Vec::new();
+    for (name, path) in files {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+        let exports = compose_linker::exported_interfaces(&bytes)?;
+        let loaded = runtime.load(&name, &bytes)?;
+        out.push(Target {
+            name,
+            loaded,
+            exports,
+        });
+    }
+    Ok(out)
+}
+
+/// Does an export name (`demo:calc/calc@0.1.0`) answer to `want` (with or without version)?
+pub(crate) fn names_interface(export: &str, want: &str) -> bool {
+    export == want || export.split('@').next() == Some(want)
+}
+
+/// Runs every test file of the project against every implementation of its interface.
+pub fn test(
+    manifest: &Manifest,
+    report: &BuildReport,
+    tools: &Tools,
+) -> Result<TestReport, ProjectError> {
+    let dir = manifest.root_dir.join("tests");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let runtime = Runtime::new(Some(tools.home().join("compiled")), &Limits::default())?;
+    let targets = targets(&runtime, report)?;
+    let mut result = TestReport::default();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| ProjectError::io(format!("read `{}`", file.display()), e))?;
+        let spec: TestFile = toml::from_str(&text).map_err(|e| bad_file(file, &text, e))?;
+        let stubs = parse_stubs(file, &spec.stubs)?;
+        let implementations: Vec<&Target> = targets
+            .iter()
+            .filter(|t| {
+                t.exports
+                    .iter()
+                    .any(|e| names_interface(e, &spec.interface))
+            })
+            .collect();
+        if implementations.is_empty() {
+            return Err(ProjectError::Test {
+                file: file.display().to_string(),
+                message: format!("no component of the project exports `{}`", spec.interface),
+                help: "set `interface` to an interface one of the project's worlds exports".into(),
+            });
+        }
+        for target in implementations {
+            let session = runtime.session(
+                &target.loaded,
+                &Grants::default(),
+                &Limits::default(),
+                &stubs,
+            )?;
+            for (i, case) in spec.cases.iter().enumerate() {
+                result.cases.push(run_case(
+                    &session,
+                    &spec.interface,
+                    file,
+                    i + 1,
+                    &target.name,
+                    case,
+                ));
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn run_case(
+    session: &Session<'_>,
+    interface: &str,
+    file: &Path,
+    index: usize,
+    target: &str,
+    case: &TestCase,
+) -> CaseResult {
+    let expected = case.expect.clone().unwrap_or_default();
+    let mut result = CaseResult {
+        file: file.to_path_buf(),
+        case: index,
+        target: target.to_string(),
+        call: case.call.clone(),
+        expected: expected.clone(),
+        actual: String::new(),
+        passed: false,
+    };
+    // Calls name a function of the file's interface; find it there.
+    let qualified = format!(
+        "{}#{}",
+        full_interface(session, interface),
+        case.call.trim()
+    );
+    match session.call(&qualified) {
+        Ok(invoked) => {
+            let actual = invoked.results.join(", ");
+            let expected_canonical = session.canonical_result(&qualified, &expected);
+            result.passed = expected_canonical.as_deref() == Ok(actual.as_str());
+            if let Err(message) = expected_canonical {
+                result.expected = format!("{expected} (invalid: {message})");
+            }
+            result.actual = actual;
+        }
+        Err(e) => result.actual = format!("error: {e}"),
+    }
+    result
+}
+
+/// The exported interface's full name as the component spells it.
+fn full_interface(session: &Session<'_>, want: &str) -> String {
+    session
+        .functions()
+        .iter()
+        .map(|f| f.interface.as_str())
+        .find(|i| names_interface(i, want))
+        .unwrap_or(want)
+        .to_string()
+}
+
+fn parse_stubs(file: &Path, stubs: &BTreeMap<String, String>) -> Result<Vec<Stub>, ProjectError> {
+    stubs
+        .iter()
+        .map(|(name, result)| {
+            let (interface, function) =
+                name.rsplit_once('#').ok_or_else(|| ProjectError::Test {
+                    file: file.display().to_string(),
+                    message: format!("stub `{name}` does not name `interface#function`"),
+                    help: "write stubs as \"ns:pkg/iface@version#function\" = \"<result in WAVE>\""
+                        .into(),
+                })?;
+            Ok(Stub {
+                interface: interface.to_string(),
+                function: function.to_string(),
+                result: result.clone(),
+            })
+        })
+        .collect()
+}
+
+fn bad_file(file: &Path, _text: &str, e: toml::de::Error) -> ProjectError {
+    ProjectError::Test {
+        file: file.display().to_string(),
+        message: e.message().to_string(),
+        help: "a test file has `interface`, optional `[stubs]`, and `[[case]]` tables with `call` and `expect`".into(),
+    }
+}

@@ -1,0 +1,136 @@
+//! `compose test`: test vectors against every implementation, and the differential mode.
+
+use crate::support::*;
+
+#[test]
+fn vectors_run_against_every_implementation_and_the_composed_result() {
+    let project = copy_fixture("calc");
+    let junit = project.path().join("report.xml");
+    let out = compose_in(
+        project.path(),
+        &["test", "--junit", junit.to_str().unwrap()],
+    )
+    .ok();
+    // 5 calc cases × (Rust, Go) + 2 pricing cases × (pricing, composed result).
+    assert!(out.stdout.contains("14 passed, 0 failed"), "{out}");
+    for line in [
+        "ok      calc-go      add(2147483647, 1)",
+        "ok      calc-rust    sum([])",
+        "ok      composed     gross(100)",
+    ] {
+        assert!(out.stdout.contains(line), "missing {line:?}\n{out}");
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"compose test\" tests=\"14\" failures=\"0\">"),
+        "{xml}"
+    );
+
+    // A wrong expectation fails, says where, and shows both values.
+    edit(
+        &project.path().join("tests/calc.toml"),
+        "expect = \"3\"",
+        "expect = \"4\"",
+    );
+    let out = compose_in(
+        project.path(),
+        &["test", "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stdout.contains("FAILED  calc-rust    add(1, 2)"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("expected: 4") && out.stdout.contains("actual:   3"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("12 passed, 2 failed"), "{out}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("failures=\"2\"") && xml.contains("<failure message=\"expected 4, got 3\"/>"),
+        "{xml}"
+    );
+
+    // Machine-readable: one JSON document per line.
+    let out = compose_in(project.path(), &["test", "--message-format", "json"]);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 15, "{out}");
+    let failed: Vec<&serde_json::Value> = lines.iter().filter(|v| v["passed"] == false).collect();
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0]["expected"], "4");
+    assert_eq!(failed[0]["actual"], "3");
+    assert_eq!(
+        lines[14],
+        serde_json::json!({"type": "summary", "passed": 12, "failed": 2})
+    );
+}
+
+#[test]
+fn differential_mode_finds_the_planted_disagreement_then_passes_when_fixed() {
+    let project = copy_fixture("calc");
+    // Go upper-cases every letter, Rust only ASCII ones: they differ on non-ASCII text.
+    let first = compose_in(project.path(), &["test", "--differential", "--seed", "7"]);
+    assert_eq!(first.code, Some(1), "{first}");
+    assert!(
+        first
+            .stdout
+            .contains("DISAGREE demo:calc/calc@0.1.0#shout(\""),
+        "{first}"
+    );
+    assert!(
+        first
+            .stdout
+            .contains("agree on 200 random inputs (calc-go, calc-rust)"),
+        "{first}"
+    );
+    assert!(first.stdout.contains("2 passed, 1 failed"), "{first}");
+    // Shrunk: a one-character string.
+    let call = first
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("DISAGREE"))
+        .unwrap();
+    let arg = call.split("shout(").nth(1).unwrap().trim_end_matches(')');
+    assert_eq!(
+        arg.trim_matches('"').chars().count(),
+        1,
+        "not shrunk: {call}"
+    );
+    // Seeded: the same seed finds the same case.
+    let again = compose_in(project.path(), &["test", "--differential", "--seed", "7"]);
+    let report = |r: &Run| {
+        r.stdout
+            .lines()
+            .filter(|l| !l.contains("Fresh"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(report(&first), report(&again));
+
+    edit(
+        &project.path().join("calc-go/export_demo_calc_calc/calc.go"),
+        "return strings.ToUpper(text)",
+        "return strings.Map(func(r rune) rune {\n\t\tif r >= 'a' && r <= 'z' {\n\t\t\treturn r - 32\n\t\t}\n\t\treturn r\n\t}, text)",
+    );
+    let fixed = compose_in(project.path(), &["test", "--differential", "--seed", "7"]).ok();
+    assert!(fixed.stdout.contains("3 passed, 0 failed"), "{fixed}");
+}
+
+#[test]
+fn a_test_file_for_an_interface_nobody_exports_is_an_error() {
+    let project = copy_fixture("calc");
+    std::fs::write(
+        project.path().join("tests/ghost.toml"),
+        "interface = \"demo:calc/ghost\"\n[[case]]\ncall = \"boo()\"\n",
+    )
+    .unwrap();
+    compose_in(project.path(), &["test"]).fails().stderr_has(&[
+        "ghost.toml",
+        "no component of the project exports `demo:calc/ghost`",
+    ]);
+}
