@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use compose_runtime::DirGrant;
+use compose_runtime::{parse_duration, parse_size, DirGrant, Limits, NetRule};
 use compose_toolchains::Language;
 use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
@@ -55,13 +55,19 @@ pub struct ComponentDecl {
     pub world_span: Range<usize>,
 }
 
-/// `[run]`: grants from the manifest.
+/// `[run]`: grants and limits from the manifest.
 #[derive(Debug, Clone, Default)]
 pub struct RunDefaults {
     /// Directories.
     pub dirs: Vec<DirGrant>,
     /// Environment variables: `NAME=value`, or `NAME` to pass the host's value.
     pub env: Vec<String>,
+    /// Addresses the guest may reach.
+    pub network: Vec<NetRule>,
+    /// Whether it may resolve names.
+    pub name_lookup: bool,
+    /// Limits (a flag on the command line overrides each).
+    pub limits: Limits,
 }
 
 #[derive(Deserialize)]
@@ -109,12 +115,20 @@ struct RawCompose {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawRun {
     #[serde(default)]
     dirs: Vec<Spanned<String>>,
     #[serde(default)]
     env: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_net: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_name_lookup: bool,
+    max_memory: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    fuel: Option<u64>,
+    max_stack: Option<Spanned<String>>,
 }
 
 impl Manifest {
@@ -154,7 +168,7 @@ impl Manifest {
                 span,
                 format!("invalid {FILE_NAME}: {}", e.message().trim()),
                 "here",
-                Some("the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env".to_string()),
+                Some("the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack".to_string()),
             )
         })?;
 
@@ -276,6 +290,46 @@ impl Manifest {
                 run.dirs.push(grant);
             }
             run.env = r.env.iter().map(|e| e.get_ref().clone()).collect();
+            for rule in &r.allow_net {
+                let parsed = NetRule::parse(rule.get_ref()).map_err(|m| {
+                    at(
+                        rule.span(),
+                        format!("[run] allow-net: {m}"),
+                        "bad address rule",
+                        None,
+                    )
+                })?;
+                run.network.push(parsed);
+            }
+            run.name_lookup = r.allow_name_lookup;
+            let size =
+                |field: &Option<Spanned<String>>, key: &str| -> Result<Option<u64>, ProjectError> {
+                    field
+                        .as_ref()
+                        .map(|v| {
+                            parse_size(v.get_ref()).map_err(|m| {
+                                at(v.span(), format!("[run] {key}: {m}"), "bad size", None)
+                            })
+                        })
+                        .transpose()
+                };
+            run.limits.max_memory = size(&r.max_memory, "max-memory")?;
+            run.limits.max_stack = size(&r.max_stack, "max-stack")?.map(|s| s as usize);
+            run.limits.fuel = r.fuel;
+            run.limits.timeout = r
+                .timeout
+                .as_ref()
+                .map(|v| {
+                    parse_duration(v.get_ref()).map_err(|m| {
+                        at(
+                            v.span(),
+                            format!("[run] timeout: {m}"),
+                            "bad duration",
+                            None,
+                        )
+                    })
+                })
+                .transpose()?;
         }
 
         Ok(Self {
@@ -394,6 +448,30 @@ mod tests {
     fn root_must_be_a_component() {
         let e = err(&format!("{GOOD}\n[compose]\nroot = \"ghost\"\n"));
         assert!(e.contains("root `ghost` is not a component"), "{e}");
+    }
+
+    #[test]
+    fn run_table_takes_grants_and_limits() {
+        let (_t, m) = project(&format!(
+            "{GOOD}\n[run]\nallow-net = [\"127.0.0.1:8080\"]\nallow-name-lookup = true\nmax-memory = \"64MiB\"\ntimeout = \"2s\"\nfuel = 5\n"
+        ));
+        let m = m.unwrap();
+        assert_eq!(
+            m.run.network,
+            vec![NetRule::parse("127.0.0.1:8080").unwrap()]
+        );
+        assert!(m.run.name_lookup);
+        assert_eq!(m.run.limits.max_memory, Some(64 << 20));
+        assert_eq!(
+            m.run.limits.timeout,
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(m.run.limits.fuel, Some(5));
+        let e = err(&format!("{GOOD}\n[run]\ntimeout = \"soon\"\n"));
+        assert!(
+            e.contains("compose.toml:10:") && e.contains("[run] timeout"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -155,6 +155,17 @@ impl Session<'_> {
         })
     }
 
+    /// Instantiates the component once and drops the instance: what every call pays before
+    /// it runs (benchmarks measure it; a run can use it to warm up).
+    pub fn instantiate(&self) -> Result<(), RunError> {
+        let what = self.loaded.what.as_str();
+        let mut store = self.runtime.store(what, &self.grants, &self.limits)?;
+        self.pre
+            .instantiate(&mut store)
+            .map(drop)
+            .map_err(|e| instantiate_error(what, e))
+    }
+
     /// Calls `function` with `params` in a fresh instance; returns its results.
     pub fn call_values(&self, function: &Function, params: &[Val]) -> Result<Vec<Val>, RunError> {
         let what = self.loaded.what.as_str();

@@ -81,6 +81,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         }
     };
     let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.env);
+    let limits = ops::limits_for(manifest.as_ref(), limits);
     let described = grants.describe();
     if args.explain {
         println!(

@@ -7,5 +7,5 @@ mod test;
 
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
-pub use run::{grants_for, run, RunOutcome, RunRequest};
+pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
 pub use test::{test, CaseResult, TestReport};

@@ -17,6 +17,10 @@ pub fn grants_for(manifest: Option<&Manifest>, mut extra: Grants, env_specs: &[S
         dirs.append(&mut extra.dirs);
         extra.dirs = dirs;
         specs.extend(m.run.env.iter().cloned());
+        let mut network = m.run.network.clone();
+        network.append(&mut extra.network);
+        extra.network = network;
+        extra.name_lookup |= m.run.name_lookup;
     }
     specs.extend(env_specs.iter().cloned());
     for spec in specs {
@@ -30,6 +34,17 @@ pub fn grants_for(manifest: Option<&Manifest>, mut extra: Grants, env_specs: &[S
         }
     }
     extra
+}
+
+/// The limits of a run: each flag given on the command line, else the manifest's `[run]`.
+pub fn limits_for(manifest: Option<&Manifest>, flags: Limits) -> Limits {
+    let base = manifest.map(|m| m.run.limits).unwrap_or_default();
+    Limits {
+        max_memory: flags.max_memory.or(base.max_memory),
+        timeout: flags.timeout.or(base.timeout),
+        fuel: flags.fuel.or(base.fuel),
+        max_stack: flags.max_stack.or(base.max_stack),
+    }
 }
 
 /// What a run does: run the command, or call one function.

