@@ -65,7 +65,7 @@ pub enum ProjectError {
     /// Toolchain errors.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Toolchain(#[from] compose_toolchains::ToolchainError),
+    Toolchain(Box<compose_toolchains::ToolchainError>),
 
     /// Linking errors.
     #[error(transparent)]
@@ -91,6 +91,12 @@ pub struct ManifestDiagnostic {
     pub(crate) label: String,
     #[help]
     pub(crate) help: Option<String>,
+}
+
+impl From<compose_toolchains::ToolchainError> for ProjectError {
+    fn from(e: compose_toolchains::ToolchainError) -> Self {
+        ProjectError::Toolchain(Box::new(e))
+    }
 }
 
 impl ProjectError {

@@ -95,9 +95,7 @@ impl Runtime {
                     .into(),
             })?;
         }
-        linker
-            .define_unknown_imports_as_traps(&loaded.component)
-            .map_err(|e| instantiate_error(what, e))?;
+        define_traps(self, &mut linker, loaded, stubs).map_err(|e| instantiate_error(what, e))?;
         let pre = linker
             .instantiate_pre(&loaded.component)
             .map_err(|e| instantiate_error(what, e))?;
@@ -293,6 +291,70 @@ fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
         }
     }
     out
+}
+
+/// Defines every imported function that is neither WASI nor stubbed as one that traps when
+/// called. (Wasmtime's `define_unknown_imports_as_traps` also shadows WASI imports of a newer
+/// 0.2.x than the host's, which semver matching would otherwise satisfy.)
+fn define_traps(
+    runtime: &Runtime,
+    linker: &mut wasmtime::component::Linker<State>,
+    loaded: &Loaded,
+    stubs: &[Stub],
+) -> wasmtime::Result<()> {
+    let engine = runtime.engine();
+    let stubbed = |interface: &str, function: &str| {
+        stubs
+            .iter()
+            .any(|s| s.interface == interface && s.function == function)
+    };
+    for (name, item) in loaded.component.component_type().imports(engine) {
+        if name.starts_with("wasi:") {
+            continue;
+        }
+        match item.ty {
+            ComponentItem::ComponentFunc(_) if !stubbed("", name) => {
+                linker.root().func_new(name, trap(name.to_string()))?;
+            }
+            ComponentItem::ComponentInstance(instance) => {
+                let functions: Vec<String> = instance
+                    .exports(engine)
+                    .filter(|(f, it)| {
+                        matches!(it.ty, ComponentItem::ComponentFunc(_)) && !stubbed(name, f)
+                    })
+                    .map(|(f, _)| f.to_string())
+                    .collect();
+                if functions.is_empty() {
+                    continue;
+                }
+                let mut li = linker.instance(name)?;
+                for f in functions {
+                    li.func_new(&f, trap(format!("{name}#{f}")))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A host function that fails with a message naming the import that has no stub.
+fn trap(
+    name: String,
+) -> impl Fn(
+    wasmtime::StoreContextMut<'_, State>,
+    ComponentFunc,
+    &[Val],
+    &mut [Val],
+) -> wasmtime::Result<()>
+       + Send
+       + Sync
+       + 'static {
+    move |_, _, _, _| {
+        Err(wasmtime::format_err!(
+            "import `{name}` was called, but the test gives it no stub"
+        ))
+    }
 }
 
 fn define_stub(

@@ -177,3 +177,45 @@ fn which_dir(tool: &str) -> std::path::PathBuf {
         .find(|d| d.join(tool).is_file())
         .unwrap_or_else(|| panic!("{tool} is not on PATH"))
 }
+
+#[test]
+fn a_c_compile_error_shows_the_compilers_message_and_the_file() {
+    let project = copy_fixture("calc");
+    edit(
+        &project.path().join("calc-c/calc.c"),
+        "return wrap_add32(a, b);",
+        "return wrap_add32(a, b)",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `calc-c`",
+        "calc.c:",
+        "error: expected ';'",
+    ]);
+    assert!(!project.path().join("target/compose/calc.wasm").exists());
+}
+
+#[test]
+fn a_c_component_missing_an_export_shows_the_declaration_to_write() {
+    let project = copy_fixture("calc");
+    std::fs::remove_file(project.path().join("calc-c/sum.c")).unwrap();
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `calc-c`: the world exports `exports_demo_calc_calc_sum`",
+        "void exports_demo_calc_calc_sum(calc_lib_list_s64_t *values, exports_demo_calc_calc_stats_t *ret) { ... }",
+    ]);
+}
+
+#[test]
+fn a_python_import_error_names_the_component_and_the_module() {
+    let project = copy_fixture("calc");
+    edit(
+        &project.path().join("calc-py/app.py"),
+        "from wit_world import exports",
+        "import no_such_module\nfrom wit_world import exports",
+    );
+    compose_in(project.path(), &["build"]).fails().stderr_has(&[
+        "component `calc-py`: componentize-py failed",
+        "No module named 'no_such_module'",
+        "app.py",
+    ]);
+    assert!(!project.path().join("target/compose/calc.wasm").exists());
+}

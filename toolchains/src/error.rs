@@ -40,6 +40,20 @@ pub enum ToolchainError {
         output: String,
     },
 
+    /// A C component lacks a function its world exports.
+    #[error("component `{component}`: the world exports `{symbol}`, but no C file of `{dir}` defines it\n{output}")]
+    #[diagnostic(
+        code(compose::toolchain::c_export),
+        help("define it in one of the component's .c files: `{declaration} {{ ... }}`")
+    )]
+    MissingCExport {
+        component: String,
+        symbol: String,
+        declaration: String,
+        dir: String,
+        output: String,
+    },
+
     /// Binding generation from the WIT failed.
     #[error("component `{component}`: generating {language} bindings failed: {message}")]
     #[diagnostic(code(compose::toolchain::bindings))]
@@ -47,17 +61,6 @@ pub enum ToolchainError {
         component: String,
         language: Language,
         message: String,
-    },
-
-    /// The language is known but its builder is not part of this version.
-    #[error("component `{component}`: building {language} components is not supported yet")]
-    #[diagnostic(
-        code(compose::toolchain::unsupported),
-        help("build it yourself and declare it as `language = \"wasm\"` with `path` naming the component file")
-    )]
-    Unsupported {
-        component: String,
-        language: Language,
     },
 
     /// A file or process operation failed.

@@ -5,11 +5,13 @@
 //! finished component (Rust, through `wasm32-wasip2`) or a core module that
 //! `compose-linker` still has to componentize (Go).
 
+mod c;
 pub mod doctor;
 mod error;
 mod go;
 mod language;
 mod process;
+mod python;
 mod rust;
 mod sources;
 mod tools;
@@ -22,7 +24,7 @@ use compose_wit::ProjectWit;
 pub use error::ToolchainError;
 pub use language::Language;
 pub use sources::source_files;
-pub use tools::{FoundGo, GoLookup, Tools, MIN_GO};
+pub use tools::{CCompiler, FoundGo, GoLookup, Tools, MIN_GO};
 
 /// What one component build needs to know.
 pub struct BuildInput<'a> {
@@ -60,10 +62,17 @@ pub fn fingerprint(language: Language, tools: &Tools) -> String {
             GoLookup::Usable(go) => Some(go.version_line),
             _ => None,
         },
-        Language::C | Language::Python | Language::Wasm => None,
+        Language::C => tools
+            .c_compiler()
+            .and_then(|c| tools::version_line(&c.program, &version_args(&c))),
+        Language::Python => tools
+            .componentize_py()
+            .and_then(|c| tools::version_line(&c, &["--version"])),
+        Language::Wasm => None,
     };
     let recipe = match language {
         Language::Go => go::RECIPE,
+        Language::C => c::RECIPE,
         _ => "",
     };
     format!(
@@ -86,9 +95,16 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             })?;
             Ok(Built::Component(bytes))
         }
-        Language::C | Language::Python => Err(ToolchainError::Unsupported {
-            component: input.name.to_string(),
-            language: input.language,
-        }),
+        Language::C => c::build(input, tools),
+        Language::Python => python::build(input, tools),
     }
+}
+
+fn version_args(c: &CCompiler) -> Vec<&str> {
+    c.leading_args
+        .iter()
+        .filter(|a| !a.starts_with("--sysroot"))
+        .map(String::as_str)
+        .chain(["--version"])
+        .collect()
 }

@@ -85,10 +85,66 @@ impl Tools {
         too_old.map_or(GoLookup::Missing, GoLookup::TooOld)
     }
 
+    /// A package's folder in compose's venv (`site-packages/<name>`), if installed.
+    fn venv_package(&self, name: &str) -> Option<PathBuf> {
+        std::fs::read_dir(self.venv().join("lib"))
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("site-packages").join(name))
+            .find(|p| p.is_dir())
+    }
+
+    /// `componentize-py`: on PATH, else in compose's venv.
+    pub fn componentize_py(&self) -> Option<PathBuf> {
+        which::which("componentize-py").ok().or_else(|| {
+            let p = self.venv().join("bin").join("componentize-py");
+            p.is_file().then_some(p)
+        })
+    }
+
+    /// The C compiler for `wasm32-wasi`, in compose's order of preference: the wasi-sdk named
+    /// by `WASI_SDK_PATH`, then zig (PyPI `ziglang`) from compose's venv or PATH.
+    pub fn c_compiler(&self) -> Option<CCompiler> {
+        if let Some(sdk) = std::env::var_os("WASI_SDK_PATH").map(PathBuf::from) {
+            let clang = sdk.join("bin").join("clang");
+            if clang.is_file() {
+                return Some(CCompiler {
+                    program: clang,
+                    leading_args: vec![format!(
+                        "--sysroot={}",
+                        sdk.join("share").join("wasi-sysroot").display()
+                    )],
+                    kind: "wasi-sdk clang",
+                });
+            }
+        }
+        let zig = self
+            .venv_package("ziglang")
+            .map(|d| d.join("zig"))
+            .filter(|p| p.is_file())
+            .or_else(|| which::which("zig").ok())?;
+        Some(CCompiler {
+            program: zig,
+            leading_args: vec!["cc".into()],
+            kind: "zig cc",
+        })
+    }
+
     /// Where compose unpacks support files it ships (such as Go runtime packages).
     pub fn support_dir(&self, name: &str) -> PathBuf {
         self.home.join("support").join(name)
     }
+}
+
+/// A C compiler that targets `wasm32-wasi`, and how to call it.
+#[derive(Debug, Clone)]
+pub struct CCompiler {
+    /// The executable.
+    pub program: PathBuf,
+    /// Arguments that come first (`cc` for zig, `--sysroot=...` for wasi-sdk).
+    pub leading_args: Vec<String>,
+    /// What it is, for messages.
+    pub kind: &'static str,
 }
 
 /// Oldest Go that builds `wasip1` reactors with `//go:wasmexport`.
