@@ -11,7 +11,7 @@ mod link;
 mod part;
 mod plan;
 
-pub use componentize::componentize;
+pub use componentize::{componentize, Adapter};
 pub use error::LinkError;
 pub use link::link;
 pub use part::{exported_interfaces, host_imports, Part, Parts};

@@ -6,6 +6,7 @@ mod support;
 mod build;
 mod errors;
 mod go_gc;
+mod languages;
 mod run;
 mod sandbox;
 mod test_cmd;

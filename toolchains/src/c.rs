@@ -3,15 +3,18 @@
 //! and its `include/` are on the include path, next to the generated `<world>.h`.
 //! The result is a core module; compose-linker embeds the world and adds the WASI adapter.
 
+use std::path::Path;
 use std::process::Command;
 
 use compose_wit::wit_parser::{Resolve, WorldId};
 
 use crate::process::run;
-use crate::{BuildInput, Built, Language, ToolchainError, Tools};
+use crate::{BuildInput, Built, Language, ModuleKind, ToolchainError, Tools};
 
 /// compose's own part of every C build, for [`crate::fingerprint`].
-pub const RECIPE: &str = "-target wasm32-wasi -mexec-model=reactor -O2 -Wl,--strip-debug";
+pub const RECIPE: &str = "-target wasm32-wasi -O2 -Wl,--strip-debug";
+/// Added for a library: no `main`, exports only.
+const REACTOR: &str = "-mexec-model=reactor";
 
 pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
     let cc = tools.c_compiler().ok_or_else(|| ToolchainError::Missing {
@@ -83,15 +86,21 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             output: format!("no `.c` file in `{}`", input.source_dir.display()),
         });
     }
+    // A component with a `main` is a command; without, a library (a reactor).
+    let kind = if sources.iter().any(|s| defines_main(s)) {
+        ModuleKind::Command
+    } else {
+        ModuleKind::Reactor
+    };
     let out = input.work_dir.join("core.wasm");
     let mut cmd = Command::new(&cc.program);
     cmd.current_dir(input.source_dir)
         .args(&cc.leading_args)
-        .args(RECIPE.split(' '))
-        .arg("-I")
-        .arg(input.source_dir)
-        .arg("-I")
-        .arg(&bindings);
+        .args(RECIPE.split(' '));
+    if kind == ModuleKind::Reactor {
+        cmd.arg(REACTOR);
+    }
+    cmd.arg("-I").arg(input.source_dir).arg("-I").arg(&bindings);
     let include = input.source_dir.join("include");
     if include.is_dir() {
         cmd.arg("-I").arg(include);
@@ -113,7 +122,16 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     run(cmd, input.name, cc.kind, input.source_dir)
         .map_err(|e| explain_missing_export(e, &header))?;
     let bytes = std::fs::read(&out).map_err(|e| io(format!("read `{}`", out.display()), e))?;
-    Ok(Built::CoreModule(bytes))
+    Ok(Built::CoreModule { bytes, kind })
+}
+
+fn defines_main(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("int main(") || l.starts_with("int main (")
+        })
+    })
 }
 
 /// The C bindings `wit-bindgen-c` generates for `world` (`<world>.c`, `<world>.h`), without

@@ -48,7 +48,21 @@ pub enum Built {
     /// A finished component.
     Component(Vec<u8>),
     /// A core module that still needs its world embedded and the WASI adapter.
-    CoreModule(Vec<u8>),
+    CoreModule {
+        /// The module.
+        bytes: Vec<u8>,
+        /// Whether it is a command (a `main` program) or a reactor (a library).
+        kind: ModuleKind,
+    },
+}
+
+/// What a WASI preview1 core module is, which decides the adapter it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    /// A library: exports functions, no `main`.
+    Reactor,
+    /// A program: its `main` becomes `wasi:cli/run`.
+    Command,
 }
 
 /// A fingerprint of everything outside the sources that shapes a build of `language`: the
@@ -71,9 +85,9 @@ pub fn fingerprint(language: Language, tools: &Tools) -> String {
         Language::Wasm => None,
     };
     let recipe = match language {
-        Language::Go => go::RECIPE,
-        Language::C => c::RECIPE,
-        _ => "",
+        Language::Go => go::recipe(),
+        Language::C => c::RECIPE.to_string(),
+        _ => String::new(),
     };
     format!(
         "{}|{language}|{}|{recipe}",

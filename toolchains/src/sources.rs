@@ -1,5 +1,5 @@
 //! Which files are a component's sources: everything under its folder except build outputs
-//! (`target/`) and hidden entries. Builds copy exactly these, and compose hashes exactly
+//! (`target/`, Python's `__pycache__/`) and hidden entries. Builds copy exactly these, and compose hashes exactly
 //! these to decide whether a component must be rebuilt.
 
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ fn collect(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<(
         let entry = entry?;
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
-        if name_str.starts_with('.') || name_str == "target" {
+        if name_str.starts_with('.') || name_str == "target" || name_str == "__pycache__" {
             continue;
         }
         let rel = rel.join(&name);

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use compose_linker::{host_imports, Parts};
-use compose_toolchains::{BuildInput, Built, Language, Tools};
+use compose_linker::{host_imports, Adapter, Parts};
+use compose_toolchains::{BuildInput, Built, Language, ModuleKind, Tools};
 use compose_wit::contract::{self, WorldShape};
 use compose_wit::names::is_wasi;
 use compose_wit::ProjectWit;
@@ -134,8 +134,12 @@ pub fn build(
             };
             let bytes = match compose_toolchains::build(&input, tools)? {
                 Built::Component(bytes) => bytes,
-                Built::CoreModule(core) => {
-                    compose_linker::componentize(&decl.name, &core, &wit.resolve, world)?
+                Built::CoreModule { bytes, kind } => {
+                    let adapter = match kind {
+                        ModuleKind::Reactor => Adapter::Reactor,
+                        ModuleKind::Command => Adapter::Command,
+                    };
+                    compose_linker::componentize(&decl.name, &bytes, &wit.resolve, world, adapter)?
                 }
             };
             check_world(&decl.name, &decl.world, &bytes, &wit, world)?;

@@ -1,0 +1,72 @@
+//! Every language on both sides of a link, through the examples and fixtures.
+
+use crate::support::*;
+
+#[test]
+fn a_go_command_calls_a_rust_library() {
+    let project = copy_example("go-calls-rust");
+    let out = compose_in(
+        project.path(),
+        &["run", "--", "components", "are", "composable"],
+    )
+    .ok();
+    assert!(
+        out.stdout.contains("3 words, 1 lines, 25 characters"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("Components Are Composable"), "{out}");
+    assert!(
+        out.stdout
+            .contains("longest words (from Rust, printed by Go): components, composable, are"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_python_app_uses_a_c_codec() {
+    let project = copy_example("python-uses-c");
+    let out = compose_in(
+        project.path(),
+        &[
+            "run",
+            "--invoke",
+            r#"summarize("aaaaaaaabbbbbbbbbbbbcccccccccccccccc")"#,
+        ],
+    )
+    .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        r#""36 bytes -> 6 bytes with the C codec (0.17), round trip ok""#
+    );
+    // The example's own test vectors: the C codec alone, the Python app alone with the codec
+    // stubbed, and the two composed.
+    let out = compose_in(project.path(), &["test"]).ok();
+    assert!(
+        out.stdout.contains("ok      codec        decode([3])"),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("ok      app          summarize(\"xxxx\")"),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("ok      composed     summarize(\"xxxx\")"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("5 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_c_command_calls_a_rust_library_and_a_failing_main_fails_the_run() {
+    let fixture = repo().join("tests/fixtures/c-command");
+    let out = compose_in(&fixture, &["run", "--", "wasm components in c"]).ok();
+    assert!(out.stdout.contains("4 words, 20 characters"), "{out}");
+    assert!(out.stdout.contains("Wasm Components In C"), "{out}");
+    // `main` returns 3 here; WASI 0.2's `exit` carries only success or failure, so a failing
+    // command exits with 1.
+    let out = compose_in(&fixture, &["run", "--", ""]);
+    assert!(out.stdout.contains("0 words"), "{out}");
+    assert_eq!(out.code, Some(1), "{out}");
+}
