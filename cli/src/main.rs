@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a project: a greeter library and a command calling it, in one language.
+    New(commands::new::Args),
     /// Show each language toolchain, or install what is missing (`--install`).
     Doctor(commands::doctor::Args),
     /// Build every component of the project and link them into one component.
@@ -31,6 +33,7 @@ fn main() {
     output::install_error_reporting();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::New(args) => commands::new::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Build(args) => commands::build::exec(args),
         Command::Run(args) => commands::run::exec(*args),

@@ -39,6 +39,11 @@ pub enum ProjectError {
         help: String,
     },
 
+    /// `compose new` cannot create the project.
+    #[error("{message}")]
+    #[diagnostic(code(compose::new), help("{help}"))]
+    New { message: String, help: String },
+
     /// A test file is malformed or targets nothing.
     #[error("test file `{file}`: {message}")]
     #[diagnostic(code(compose::test::file), help("{help}"))]

@@ -70,3 +70,40 @@ fn a_c_command_calls_a_rust_library_and_a_failing_main_fails_the_run() {
     assert!(out.stdout.contains("0 words"), "{out}");
     assert_eq!(out.code, Some(1), "{out}");
 }
+
+#[test]
+fn compose_new_gives_a_project_that_builds_and_runs_in_every_language() {
+    let parent = tempfile::tempdir().unwrap();
+    for (lang, from) in [
+        ("rust", "Rust"),
+        ("go", "Go"),
+        ("c", "C"),
+        ("python", "Python"),
+    ] {
+        let name = format!("hello-{lang}");
+        let mut cmd = compose();
+        cmd.args(["new", &name, "--lang", lang, "--path"])
+            .arg(parent.path());
+        let created = run(&mut cmd).ok();
+        assert!(created.stderr.contains("Created"), "{created}");
+        let dir = parent.path().join(&name);
+        compose_in(&dir, &["build"]).ok();
+        let out = compose_in(&dir, &["run", "--", "Ada"]).ok();
+        assert!(
+            out.stdout
+                .contains(&format!("Hello, Ada, from a {from} component!")),
+            "{lang}: {out}"
+        );
+    }
+    // Never over an existing project.
+    let mut cmd = compose();
+    cmd.args(["new", "hello-rust", "--lang", "go", "--path"])
+        .arg(parent.path());
+    run(&mut cmd)
+        .fails()
+        .stderr_has(&["already exists and is not empty"]);
+    let mut cmd = compose();
+    cmd.args(["new", "Bad_Name", "--lang", "go", "--path"])
+        .arg(parent.path());
+    run(&mut cmd).fails().stderr_has(&["e.g. `bad-name`"]);
+}

@@ -1,5 +1,6 @@
 pub mod build;
 pub mod doctor;
+pub mod new;
 pub mod run;
 pub mod test;
 
