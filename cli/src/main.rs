@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Create a project: a greeter library and a command calling it, in one language.
     New(commands::new::Args),
+    /// Add a component to the project: its folder, a stub of every export, its manifest entry.
+    Add(commands::add::Args),
     /// Show each language toolchain, or install what is missing (`--install`).
     Doctor(commands::doctor::Args),
     /// Build every component of the project and link them into one component.
@@ -34,6 +36,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::New(args) => commands::new::exec(args),
+        Command::Add(args) => commands::add::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Build(args) => commands::build::exec(args),
         Command::Run(args) => commands::run::exec(*args),

@@ -107,3 +107,83 @@ fn compose_new_gives_a_project_that_builds_and_runs_in_every_language() {
         .arg(parent.path());
     run(&mut cmd).fails().stderr_has(&["e.g. `bad-name`"]);
 }
+
+#[test]
+fn compose_add_starts_a_component_in_every_language_with_every_export_stubbed() {
+    let parent = tempfile::tempdir().unwrap();
+    let mut cmd = compose();
+    cmd.args(["new", "demo", "--lang", "rust", "--path"])
+        .arg(parent.path());
+    run(&mut cmd).ok();
+    let dir = parent.path().join("demo");
+    for lang in ["go", "c", "python", "rust"] {
+        let name = format!("g-{lang}");
+        let out = compose_in(
+            &dir,
+            &["add", &name, "--lang", lang, "--world", "greeter-lib"],
+        )
+        .ok();
+        assert!(
+            out.stderr
+                .contains(&format!("Added {name} ({lang}, world greeter-lib)")),
+            "{out}"
+        );
+    }
+    // Five components now export the greeter: every stub builds, then the link asks to choose.
+    let out = compose_in(&dir, &["build"]).fails();
+    for lang in ["go", "c", "python", "rust"] {
+        assert!(
+            out.stderr.contains(&format!("Built g-{lang}")),
+            "{lang}: {out}"
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("several components export: g-c, g-go, g-python, g-rust, greeter"),
+        "{out}"
+    );
+    edit(
+        &dir.join("compose.toml"),
+        "root = \"app\"",
+        "root = \"app\"\nwire = { \"local:demo/greeter\" = \"greeter\" }",
+    );
+    let out = compose_in(&dir, &["run", "--", "Ada"]).ok();
+    assert!(
+        out.stdout.contains("Hello, Ada, from a Rust component!"),
+        "{out}"
+    );
+    // A stub traps until it is written.
+    for lang in ["go", "c", "python", "rust"] {
+        let wasm = dir.join(format!("target/compose/components/g-{lang}/g-{lang}.wasm"));
+        let mut cmd = compose();
+        cmd.arg("run").arg(&wasm).args(["--invoke", "greet(\"x\")"]);
+        let out = run(&mut cmd);
+        assert_eq!(out.code, Some(120), "{lang}: {out}");
+    }
+
+    // A new world, added to the WIT on request; an unknown one is refused; names are unique.
+    compose_in(
+        &dir,
+        &[
+            "add",
+            "tool",
+            "--lang",
+            "c",
+            "--world",
+            "tool",
+            "--new-world",
+        ],
+    )
+    .ok();
+    assert!(std::fs::read_to_string(dir.join("wit/world.wit"))
+        .unwrap()
+        .contains("world tool {"));
+    assert!(dir.join("tool/tool.c").is_file());
+    compose_in(&dir, &["add", "other", "--lang", "go", "--world", "nope"])
+        .fails()
+        .stderr_has(&["world `nope` is not defined", "--new-world"]);
+    compose_in(&dir, &["add", "tool", "--lang", "go", "--world", "app"])
+        .fails()
+        .stderr_has(&["already has a component `tool`"]);
+    assert!(!dir.join("other").exists());
+}

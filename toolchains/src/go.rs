@@ -302,6 +302,26 @@ pub fn generate(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String
         .collect())
 }
 
+/// Stub export packages for `world` (`export_<ns>_<pkg>_<iface>/…`), each function
+/// panicking "not implemented": the starting point of a new Go component.
+pub fn export_stubs(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let opts = wit_bindgen_go::Opts {
+        format: wit_bindgen_go::Format::False,
+        quiet: true,
+        generate_stubs: true,
+        ..Default::default()
+    };
+    let mut generator = opts.build();
+    let mut files = wit_bindgen_core::Files::default();
+    let mut resolve = resolve.clone();
+    generator.generate(&mut resolve, world, &mut files)?;
+    Ok(files
+        .iter()
+        .filter(|(name, _)| name.starts_with("export_"))
+        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+        .collect())
+}
+
 /// Inserts the GC guard call at the top of every exported function that the host calls
 /// with the instance "entered" (not `cabi_realloc` or the `cabi_post_*` cleanups).
 fn guard_exports(source: &str) -> String {

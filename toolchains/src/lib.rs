@@ -14,6 +14,7 @@ mod process;
 mod python;
 mod rust;
 mod sources;
+pub mod stubs;
 mod tools;
 
 use std::path::Path;

@@ -1,11 +1,13 @@
 //! The operations behind the commands.
 
+mod add;
 mod build;
 mod differential;
 mod new;
 mod run;
 mod test;
 
+pub use add::{add_component, AddRequest};
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use new::new_project;
