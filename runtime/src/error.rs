@@ -6,6 +6,14 @@ pub enum RunError {
     #[diagnostic(code(compose::run::engine))]
     Engine { message: String },
 
+    /// The component file cannot be read.
+    #[error("cannot read `{what}`: {message}")]
+    #[diagnostic(
+        code(compose::run::read),
+        help("check the path (`compose build` writes target/compose/<project>.wasm)")
+    )]
+    Read { what: String, message: String },
+
     /// The bytes are not a component Wasmtime can compile.
     #[error("`{what}` could not be compiled: {message}")]
     #[diagnostic(

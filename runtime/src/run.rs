@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -96,6 +96,44 @@ impl Runtime {
             message: format!("{e:#}"),
         })?;
         Ok(Self { engine, cache_dir })
+    }
+
+    /// Loads the component file at `path`: from the cache, without reading the file, when it
+    /// is unchanged since it was last compiled; otherwise read, compiled (or found by content)
+    /// and remembered.
+    pub fn load_file(&self, path: &Path) -> Result<Loaded, RunError> {
+        let what = path.display().to_string();
+        let index = self
+            .cache_dir
+            .as_ref()
+            .and_then(|dir| cache::index_path(dir, path));
+        if let (Some(dir), Some(index)) = (&self.cache_dir, &index) {
+            let entry = std::fs::read_to_string(index)
+                .ok()
+                .map(|key| dir.join(format!("{}.cwasm", key.trim())));
+            if let Some(code) = entry.as_deref().and_then(cache::read) {
+                // SAFETY: as in `load`: our own compiled code, checksum verified.
+                if let Ok(component) = unsafe { Component::deserialize(&self.engine, &code) } {
+                    return Ok(Loaded {
+                        what,
+                        component,
+                        from_cache: true,
+                    });
+                }
+            }
+        }
+        let bytes = std::fs::read(path).map_err(|e| RunError::Read {
+            what: what.clone(),
+            message: e.to_string(),
+        })?;
+        let loaded = self.load(&what, &bytes)?;
+        if let (Some(dir), Some(index)) = (&self.cache_dir, &index) {
+            let entry = cache::entry_path(dir, &self.engine, &bytes);
+            if let Some(key) = entry.file_stem() {
+                cache::write_file(index, &[key.as_encoded_bytes()]);
+            }
+        }
+        Ok(loaded)
     }
 
     /// Compiles a component, or takes its compiled code from the cache.

@@ -94,15 +94,26 @@ fn component_declared_with_the_wrong_world_is_refused() {
 #[test]
 fn missing_go_toolchain_says_how_to_install_it() {
     let project = copy_example("rust-calls-go");
+    // Built once with every toolchain; the Rust part stays fresh below.
+    compose_in(project.path(), &["build"]).ok();
+    edit(
+        &project
+            .path()
+            .join("greeter/export_demo_greet_greeter/greeter.go"),
+        "Greetings from Go",
+        "Greetings again from Go",
+    );
     let empty_home = tempfile::tempdir().unwrap();
     // Only cargo's folder on PATH: no Go anywhere, and a compose home without a venv.
     let cargo = which_dir("cargo");
     let mut cmd = compose();
     cmd.env("PATH", cargo)
         .env("COMPOSE_HOME", empty_home.path())
+        .env("CARGO_TARGET_DIR", guest_target(project.path()))
         .args(["build", "--manifest-path"])
         .arg(project.path().join("compose.toml"));
     run(&mut cmd).fails().stderr_has(&[
+        "Fresh app",
         "component `greeter`",
         "Go toolchain (`go`) not found",
         "compose doctor --install",

@@ -70,7 +70,9 @@ fn corrupted_or_foreign_files_are_refused_cleanly() {
     }
     let mut cmd = compose();
     cmd.arg("run").arg(tmp.path().join("missing.wasm"));
-    run(&mut cmd).fails().stderr_has(&["missing.wasm"]);
+    run(&mut cmd)
+        .fails()
+        .stderr_has(&["cannot read", "missing.wasm"]);
 }
 
 #[test]

@@ -11,14 +11,27 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// A `compose` command. Rust guests of every test share one cargo target folder, so the
-/// wit-bindgen crates are compiled once for the whole suite.
+/// A `compose` command.
 pub fn compose() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compose"));
-    cmd.env("CARGO_TARGET_DIR", repo().join("target").join("e2e-guests"));
     cmd.env_remove("RUST_BACKTRACE");
     cmd
 }
+
+/// The cargo target folder for the Rust guests of the project in `dir`. Copies of the same
+/// example share one, so their dependencies are compiled once; different projects never
+/// share one, since two different crates of the same name (every template has an `app`)
+/// would overwrite each other's artifact while both build.
+pub fn guest_target(dir: &Path) -> PathBuf {
+    let key = std::fs::read_to_string(dir.join(KEY_FILE))
+        .ok()
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "default".into());
+    repo().join("target").join("e2e-guests").join(key.trim())
+}
+
+/// Names the source a copied project came from, for [`guest_target`].
+const KEY_FILE: &str = ".e2e-source";
 
 /// The result of a command, with both streams as text.
 pub struct Run {
@@ -86,17 +99,24 @@ pub fn run(cmd: &mut Command) -> Run {
 
 /// A private copy of `examples/<name>` (without build outputs) in a temporary folder.
 pub fn copy_example(name: &str) -> tempfile::TempDir {
-    copy_project(&repo().join("examples").join(name))
+    copy_project(
+        &repo().join("examples").join(name),
+        &format!("example-{name}"),
+    )
 }
 
 /// A private copy of `tests/fixtures/<name>` (without build outputs).
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
-    copy_project(&repo().join("tests/fixtures").join(name))
+    copy_project(
+        &repo().join("tests/fixtures").join(name),
+        &format!("fixture-{name}"),
+    )
 }
 
-fn copy_project(dir: &Path) -> tempfile::TempDir {
+fn copy_project(dir: &Path, key: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_tree(dir, tmp.path());
+    std::fs::write(tmp.path().join(KEY_FILE), key).unwrap();
     tmp
 }
 
@@ -120,7 +140,8 @@ fn copy_tree(src: &Path, dst: &Path) {
 pub fn compose_in(dir: &Path, args: &[&str]) -> Run {
     let (subcommand, rest) = args.split_first().expect("a subcommand");
     let mut cmd = compose();
-    cmd.arg(subcommand)
+    cmd.env("CARGO_TARGET_DIR", guest_target(dir))
+        .arg(subcommand)
         .arg("--manifest-path")
         .arg(dir.join("compose.toml"))
         .args(rest);

@@ -73,11 +73,8 @@ pub fn run(
     request: RunRequest<'_>,
     tools: &Tools,
 ) -> Result<RunOutcome, ProjectError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
     let runtime = Runtime::new(Some(tools.home().join("compiled")), request.limits)?;
-    let what = path.display().to_string();
-    let loaded = runtime.load(&what, &bytes)?;
+    let loaded = runtime.load_file(path)?;
     if let Some(call) = request.invoke {
         let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
         return Ok(RunOutcome::Returned(invoked));
