@@ -24,3 +24,5 @@ pub use run::{Loaded, Runtime};
 
 /// A component-model value (what calls take and return).
 pub use wasmtime::component::Val as Value;
+
+include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));

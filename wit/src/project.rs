@@ -46,6 +46,44 @@ impl ProjectWit {
         })
     }
 
+    /// Loads the WIT package in `dir`; if it names WASI packages it does not carry in its
+    /// `deps/`, tries again with the host's WASI WIT (`host`: file name, WIT text) added:
+    /// a merged copy is made in `scratch`, which then is [`ProjectWit::dir`] (tools that read
+    /// WIT from disk, such as componentize-py, read it there).
+    pub fn load_with_host(
+        dir: &Path,
+        host: &[(&str, &str)],
+        scratch: &Path,
+    ) -> Result<Self, WitError> {
+        let first = match Self::load(dir) {
+            Ok(wit) => return Ok(wit),
+            Err(e) => e,
+        };
+        let names_wasi =
+            matches!(&first, WitError::Invalid { message, .. } if message.contains("wasi:"));
+        if !names_wasi || host.is_empty() {
+            return Err(first);
+        }
+        let merged = || -> std::io::Result<()> {
+            if scratch.exists() {
+                std::fs::remove_dir_all(scratch)?;
+            }
+            copy_wit(dir, scratch)?;
+            let deps = scratch.join("deps");
+            std::fs::create_dir_all(&deps)?;
+            for (name, text) in host {
+                let path = deps.join(format!("host-{name}"));
+                std::fs::write(path, text)?;
+            }
+            Ok(())
+        };
+        if merged().is_err() {
+            return Err(first);
+        }
+        // A project that fails with the host's WASI too gets its own first error.
+        Self::load(scratch).map_err(|_| first)
+    }
+
     /// The project package's name, e.g. `demo:greet@0.1.0`.
     pub fn package_name(&self) -> String {
         self.resolve.packages[self.package].name.to_string()
@@ -94,6 +132,24 @@ impl ProjectWit {
     }
 }
 
+/// Copies the `.wit` files of `src` and its `deps/` (folders and files) to `dst`.
+fn copy_wit(src: &Path, dst: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dst)?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let path = entry.path();
+        let to = dst.join(entry.file_name());
+        if path.is_dir() {
+            if entry.file_name() == "deps" || src.file_name().is_some_and(|n| n == "deps") {
+                copy_wit(&path, &to)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "wit" || e == "wasm") {
+            std::fs::copy(&path, &to)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +186,24 @@ mod tests {
         );
         let err = ProjectWit::load(tmp.path()).unwrap_err().to_string();
         assert!(err.contains("bad.wit:3"), "{err}");
+    }
+
+    #[test]
+    fn host_wasi_packages_are_added_when_the_project_names_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wit = tmp.path().join("wit");
+        write(&wit, "a.wit", "package demo:x;\nworld app { export wasi:cli/run@0.2.12; }\n");
+        let host = [("cli.wit", "package wasi:cli@0.2.12;\ninterface run { run: func() -> result; }\n")];
+        assert!(ProjectWit::load(&wit).is_err());
+        let loaded = ProjectWit::load_with_host(&wit, &host, &tmp.path().join("merged")).unwrap();
+        assert!(loaded.world("app").is_ok());
+        assert_eq!(loaded.dir, tmp.path().join("merged"));
+        // A project that does not need them is loaded from where it is.
+        write(&wit, "a.wit", "package demo:x;\nworld app {}\n");
+        assert_eq!(ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m2")).unwrap().dir, wit);
+        // Errors that are not about WASI are the project's own.
+        write(&wit, "a.wit", "package demo:x;\nworld app { export wasi:cli/nope@0.2.12; }\n");
+        assert!(ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m3")).is_err());
     }
 
     #[test]

@@ -75,7 +75,11 @@ pub fn build(
     tools: &Tools,
     progress: &mut dyn FnMut(BuildEvent<'_>),
 ) -> Result<BuildReport, ProjectError> {
-    let wit = ProjectWit::load(&manifest.wit_dir)?;
+    let wit = ProjectWit::load_with_host(
+        &manifest.wit_dir,
+        compose_runtime::WASI_WIT,
+        &manifest.out_dir().join("wit"),
+    )?;
     let mut wit_hash = Sha256::new();
     hash_tree(&manifest.wit_dir, &mut wit_hash)?;
     let wit_hash = wit_hash.finalize();
