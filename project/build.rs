@@ -9,20 +9,13 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let mut code = String::from(
-        "/// The template files: (path under templates/, contents).\npub const TEMPLATE_FILES: &[(&str, &str)] = &[\n",
+    compose_build_support::write_embedded(
+        "templates.rs",
+        "TEMPLATE_FILES",
+        "The template files: (path under templates/, contents).",
+        &root,
+        &files,
     );
-    for rel in &files {
-        let abs = root.join(rel);
-        code.push_str(&format!(
-            "    ({:?}, include_str!({:?})),\n",
-            rel.to_string_lossy().replace('\\', "/"),
-            abs.display().to_string()
-        ));
-    }
-    code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out.join("templates.rs"), code).expect("write templates.rs");
     println!("cargo:rerun-if-changed={}", root.display());
 }
 

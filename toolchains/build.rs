@@ -4,11 +4,11 @@
 //! `src/pkg` files, so a `compose` binary carries everything a Go build needs.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn main() {
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let pkg_dir = wit_bindgen_go_dir().join("src").join("pkg");
+    let pkg_dir = compose_build_support::crate_dir("wit-bindgen-go")
+        .join("src")
+        .join("pkg");
     let mut files = Vec::new();
     collect(&pkg_dir, &pkg_dir, &mut files);
     files.sort();
@@ -17,54 +17,16 @@ fn main() {
         "no Go runtime package found under {}",
         pkg_dir.display()
     );
-    let mut code = String::from("/// Files of the Go module `go.bytecodealliance.org/pkg`: (path in the module, contents).\npub const GO_PKG_FILES: &[(&str, &str)] = &[\n");
-    for rel in &files {
-        let abs = pkg_dir.join(rel);
-        code.push_str(&format!(
-            "    ({:?}, include_str!({:?})),\n",
-            rel.replace('\\', "/"),
-            abs.display().to_string()
-        ));
-    }
-    code.push_str("];\n");
-    std::fs::write(out_dir.join("go_pkg.rs"), code).expect("write go_pkg.rs");
+    let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    compose_build_support::write_embedded(
+        "go_pkg.rs",
+        "GO_PKG_FILES",
+        "Files of the Go module `go.bytecodealliance.org/pkg`: (path in the module, contents).",
+        &pkg_dir,
+        &files,
+    );
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={}", pkg_dir.display());
-}
-
-/// The folder of the `wit-bindgen-go` crate this build resolved, from `cargo metadata`.
-fn wit_bindgen_go_dir() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("Cargo.toml");
-    // Offline and for this target only: every package it needs is already downloaded,
-    // since cargo is compiling them.
-    let target = std::env::var("TARGET").expect("cargo sets TARGET");
-    let out = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--offline",
-            "--filter-platform",
-        ])
-        .arg(&target)
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .output()
-        .expect("run cargo metadata");
-    assert!(
-        out.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
-    let packages = meta["packages"].as_array().expect("packages");
-    let pkg = packages
-        .iter()
-        .find(|p| p["name"] == "wit-bindgen-go")
-        .expect("wit-bindgen-go is a dependency");
-    let manifest_path = pkg["manifest_path"].as_str().expect("manifest_path");
-    Path::new(manifest_path).parent().unwrap().to_path_buf()
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {

@@ -141,14 +141,7 @@ pub fn generate(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String
         no_object_file: true,
         ..Default::default()
     };
-    let mut generator = opts.build();
-    let mut files = wit_bindgen_core::Files::default();
-    let mut resolve = resolve.clone();
-    generator.generate(&mut resolve, world, &mut files)?;
-    Ok(files
-        .iter()
-        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
-        .collect())
+    crate::bindings::generate(opts.build(), resolve, world)
 }
 
 /// The linker reports an unimplemented export as `undefined symbol: exports_...`; say which

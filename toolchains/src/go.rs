@@ -286,40 +286,27 @@ fn write_bindings(
 
 /// The Go bindings `wit-bindgen-go` generates for `world`: (relative path, contents).
 pub fn generate(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let opts = wit_bindgen_go::Opts {
-        format: wit_bindgen_go::Format::False,
-        // Unquiet, it prints an empty line into compose's progress output on every build.
-        quiet: true,
-        ..Default::default()
-    };
-    let mut generator = opts.build();
-    let mut files = wit_bindgen_core::Files::default();
-    let mut resolve = resolve.clone();
-    generator.generate(&mut resolve, world, &mut files)?;
-    Ok(files
-        .iter()
-        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
-        .collect())
+    crate::bindings::generate(options(false).build(), resolve, world)
 }
 
 /// Stub export packages for `world` (`export_<ns>_<pkg>_<iface>/…`), each function
 /// panicking "not implemented": the starting point of a new Go component.
 pub fn export_stubs(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let opts = wit_bindgen_go::Opts {
-        format: wit_bindgen_go::Format::False,
-        quiet: true,
-        generate_stubs: true,
-        ..Default::default()
-    };
-    let mut generator = opts.build();
-    let mut files = wit_bindgen_core::Files::default();
-    let mut resolve = resolve.clone();
-    generator.generate(&mut resolve, world, &mut files)?;
+    let files = crate::bindings::generate(options(true).build(), resolve, world)?;
     Ok(files
-        .iter()
+        .into_iter()
         .filter(|(name, _)| name.starts_with("export_"))
-        .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
         .collect())
+}
+
+fn options(generate_stubs: bool) -> wit_bindgen_go::Opts {
+    wit_bindgen_go::Opts {
+        format: wit_bindgen_go::Format::False,
+        // Unquiet, it prints an empty line into compose's progress output on every build.
+        quiet: true,
+        generate_stubs,
+        ..Default::default()
+    }
 }
 
 /// Inserts the GC guard call at the top of every exported function that the host calls

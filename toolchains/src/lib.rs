@@ -5,6 +5,7 @@
 //! finished component (Rust, through `wasm32-wasip2`) or a core module that
 //! `compose-linker` still has to componentize (Go).
 
+mod bindings;
 mod c;
 pub mod doctor;
 mod error;

@@ -192,17 +192,33 @@ mod tests {
     fn host_wasi_packages_are_added_when_the_project_names_them() {
         let tmp = tempfile::tempdir().unwrap();
         let wit = tmp.path().join("wit");
-        write(&wit, "a.wit", "package demo:x;\nworld app { export wasi:cli/run@0.2.12; }\n");
-        let host = [("cli.wit", "package wasi:cli@0.2.12;\ninterface run { run: func() -> result; }\n")];
+        write(
+            &wit,
+            "a.wit",
+            "package demo:x;\nworld app { export wasi:cli/run@0.2.12; }\n",
+        );
+        let host = [(
+            "cli.wit",
+            "package wasi:cli@0.2.12;\ninterface run { run: func() -> result; }\n",
+        )];
         assert!(ProjectWit::load(&wit).is_err());
         let loaded = ProjectWit::load_with_host(&wit, &host, &tmp.path().join("merged")).unwrap();
         assert!(loaded.world("app").is_ok());
         assert_eq!(loaded.dir, tmp.path().join("merged"));
         // A project that does not need them is loaded from where it is.
         write(&wit, "a.wit", "package demo:x;\nworld app {}\n");
-        assert_eq!(ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m2")).unwrap().dir, wit);
+        assert_eq!(
+            ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m2"))
+                .unwrap()
+                .dir,
+            wit
+        );
         // Errors that are not about WASI are the project's own.
-        write(&wit, "a.wit", "package demo:x;\nworld app { export wasi:cli/nope@0.2.12; }\n");
+        write(
+            &wit,
+            "a.wit",
+            "package demo:x;\nworld app { export wasi:cli/nope@0.2.12; }\n",
+        );
         assert!(ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m3")).is_err());
     }
 
