@@ -100,8 +100,8 @@ impl Runtime {
 
     /// Loads the component file at `path`: from the cache, without reading the file, when it
     /// is unchanged since it was last compiled; otherwise read, compiled (or found by content)
-    /// and remembered.
-    pub fn load_file(&self, path: &Path) -> Result<Loaded, RunError> {
+    /// and remembered. `compiling` is called before a compilation starts (it can take seconds).
+    pub fn load_file(&self, path: &Path, compiling: &mut dyn FnMut()) -> Result<Loaded, RunError> {
         let what = path.display().to_string();
         let index = self
             .cache_dir
@@ -126,9 +126,15 @@ impl Runtime {
             what: what.clone(),
             message: e.to_string(),
         })?;
+        let entry = self
+            .cache_dir
+            .as_ref()
+            .map(|dir| cache::entry_path(dir, &self.engine, &bytes));
+        if !entry.as_deref().is_some_and(Path::is_file) {
+            compiling();
+        }
         let loaded = self.load(&what, &bytes)?;
-        if let (Some(dir), Some(index)) = (&self.cache_dir, &index) {
-            let entry = cache::entry_path(dir, &self.engine, &bytes);
+        if let (Some(entry), Some(index)) = (&entry, &index) {
             if let Some(key) = entry.file_stem() {
                 cache::write_file(index, &[key.as_encoded_bytes()]);
             }

@@ -56,6 +56,23 @@ fn a_python_app_uses_a_c_codec() {
         "{out}"
     );
     assert!(out.stdout.contains("5 passed, 0 failed"), "{out}");
+
+    // An 18 MB Python component is compiled once: the second run takes it from the cache.
+    let home = tempfile::tempdir().unwrap();
+    let composed = project.path().join("target/compose/python-uses-c.wasm");
+    let run_it = || {
+        let mut cmd = compose();
+        cmd.env("COMPOSE_HOME", home.path())
+            .arg("run")
+            .arg(&composed)
+            .args(["--invoke", r#"summarize("zzz")"#]);
+        run(&mut cmd).ok()
+    };
+    let first = run_it();
+    assert!(first.stderr.contains("Compiling"), "{first}");
+    let second = run_it();
+    assert!(!second.stderr.contains("Compiling"), "{second}");
+    assert_eq!(first.stdout, second.stdout);
 }
 
 #[test]

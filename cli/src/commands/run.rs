@@ -103,6 +103,12 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         grants: &grants,
         limits: &limits,
         invoke: args.invoke.as_deref(),
+        compiling: &|path| {
+            status(
+                "Compiling",
+                &format!("{} (once; the compiled code is cached)", path.display()),
+            )
+        },
     };
     match ops::run(&path, request, &Tools::from_env()) {
         Ok(RunOutcome::Exited(code)) => Ok(code),

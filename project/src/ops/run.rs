@@ -48,7 +48,7 @@ pub fn limits_for(manifest: Option<&Manifest>, flags: Limits) -> Limits {
 }
 
 /// What a run does: run the command, or call one function.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct RunRequest<'a> {
     /// What the guest may touch.
     pub grants: &'a Grants,
@@ -56,6 +56,8 @@ pub struct RunRequest<'a> {
     pub limits: &'a Limits,
     /// `Some("iface.func(args)")` to call one function instead of running `wasi:cli/run`.
     pub invoke: Option<&'a str>,
+    /// Told when the component has to be compiled first (not found in the cache).
+    pub compiling: &'a dyn Fn(&Path),
 }
 
 /// How a run ended.
@@ -74,7 +76,7 @@ pub fn run(
     tools: &Tools,
 ) -> Result<RunOutcome, ProjectError> {
     let runtime = Runtime::new(Some(tools.home().join("compiled")), request.limits)?;
-    let loaded = runtime.load_file(path)?;
+    let loaded = runtime.load_file(path, &mut || (request.compiling)(path))?;
     if let Some(call) = request.invoke {
         let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
         return Ok(RunOutcome::Returned(invoked));
