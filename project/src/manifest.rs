@@ -29,8 +29,8 @@ pub struct Manifest {
     pub wit_dir: PathBuf,
     /// `[components.*]`, in name order.
     pub components: Vec<ComponentDecl>,
-    /// `[compose] root`: the component whose exports the result has.
-    pub root: String,
+    /// `[compose] root` as written; see [`Manifest::root`].
+    pub root: Option<String>,
     /// `[compose] wire`: import name → component that provides it.
     pub wire: BTreeMap<String, String>,
     /// `[compose] host-imports`: non-WASI imports the result may keep for its host.
@@ -38,6 +38,7 @@ pub struct Manifest {
     /// `[run]`: grants every `compose run` of this project gets.
     pub run: RunDefaults,
     source: String,
+    name_span: Range<usize>,
 }
 
 /// One `[components.NAME]` table.
@@ -238,15 +239,6 @@ impl Manifest {
                 world_span: c.world.span(),
             });
         }
-        if components.is_empty() {
-            return Err(at(
-                raw.project.name.span(),
-                format!("{FILE_NAME} declares no component"),
-                "in this project",
-                Some("add a [components.NAME] table with language, path and world".into()),
-            ));
-        }
-
         let compose = raw.compose.as_ref();
         let root = match compose.and_then(|c| c.root.as_ref()) {
             Some(r) => {
@@ -259,17 +251,9 @@ impl Manifest {
                         Some(format!("choose one of: {}", known.join(", "))),
                     ));
                 }
-                r.get_ref().clone()
+                Some(r.get_ref().clone())
             }
-            None if components.len() == 1 => components[0].name.clone(),
-            None => {
-                return Err(at(
-                    raw.project.name.span(),
-                    "several components and no `[compose] root`".into(),
-                    "in this project",
-                    Some("add `[compose]` with `root = \"<component whose exports the result has>\"`".into()),
-                ));
-            }
+            None => None,
         };
 
         let mut run = RunDefaults::default();
@@ -343,6 +327,7 @@ impl Manifest {
             run,
             root_dir,
             source,
+            name_span: raw.project.name.span(),
         })
     }
 
@@ -357,9 +342,41 @@ impl Manifest {
         located(&self.path, &self.source, span, message, label, help)
     }
 
+    /// The component whose exports the composed result has: `[compose] root`, or the only
+    /// component. An error when there is no component, or several and no root.
+    pub fn root(&self) -> Result<&str, ProjectError> {
+        if let Some(root) = &self.root {
+            return Ok(root);
+        }
+        match self.components.as_slice() {
+            [only] => Ok(&only.name),
+            [] => Err(self.error_at(
+                self.name_span.clone(),
+                format!("{FILE_NAME} declares no component"),
+                "in this project",
+                Some("add one with `compose add NAME --lang LANG --world WORLD`, or a [components.NAME] table with language, path and world".into()),
+            )),
+            _ => Err(self.error_at(
+                self.name_span.clone(),
+                "several components and no `[compose] root`".into(),
+                "in this project",
+                Some("add `[compose]` with `root = \"<component whose exports the result has>\"`".into()),
+            )),
+        }
+    }
+
     /// The component declared as `name`.
     pub fn component(&self, name: &str) -> Option<&ComponentDecl> {
         self.components.iter().find(|c| c.name == name)
+    }
+
+    /// The project's WIT. WASI packages it names and does not carry are added to its
+    /// `deps/` from the runtime's own (the version compose runs).
+    pub fn load_wit(&self) -> Result<compose_wit::ProjectWit, ProjectError> {
+        Ok(compose_wit::ProjectWit::load_with_host(
+            &self.wit_dir,
+            compose_runtime::WASI_WIT,
+        )?)
     }
 
     /// Where compose writes its outputs: `<project>/target/compose`.
@@ -407,7 +424,7 @@ mod tests {
         let (_t, m) = project(GOOD);
         let m = m.unwrap();
         assert_eq!(m.name, "p");
-        assert_eq!(m.root, "app");
+        assert_eq!(m.root().unwrap(), "app");
         assert_eq!(m.components[0].language, Language::Rust);
         assert!(m.wit_dir.ends_with("wit"));
     }
@@ -448,6 +465,29 @@ mod tests {
     fn root_must_be_a_component() {
         let e = err(&format!("{GOOD}\n[compose]\nroot = \"ghost\"\n"));
         assert!(e.contains("root `ghost` is not a component"), "{e}");
+    }
+
+    #[test]
+    fn a_project_without_components_loads_but_has_no_root() {
+        let (_t, m) = project("[project]\nname = \"p\"\n");
+        let e = m.unwrap().root().unwrap_err().to_string();
+        assert!(
+            e.contains("compose.toml:2: compose.toml declares no component"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn several_components_need_a_root() {
+        let second = GOOD
+            .replace("[project]\nname = \"p\"\n", "")
+            .replace("components.app", "components.other");
+        let (_t, m) = project(&format!("{GOOD}{second}"));
+        let e = m.unwrap().root().unwrap_err().to_string();
+        assert!(
+            e.contains("several components and no `[compose] root`"),
+            "{e}"
+        );
     }
 
     #[test]

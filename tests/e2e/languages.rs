@@ -195,7 +195,7 @@ fn compose_add_starts_a_component_in_every_language_with_every_export_stubbed() 
     assert!(std::fs::read_to_string(dir.join("wit/world.wit"))
         .unwrap()
         .contains("world tool {"));
-    assert!(dir.join("tool/tool.c").is_file());
+    assert!(dir.join("tool/main.c").is_file());
     compose_in(&dir, &["add", "other", "--lang", "go", "--world", "nope"])
         .fails()
         .stderr_has(&["world `nope` is not defined", "--new-world"]);
@@ -203,4 +203,55 @@ fn compose_add_starts_a_component_in_every_language_with_every_export_stubbed() 
         .fails()
         .stderr_has(&["already has a component `tool`"]);
     assert!(!dir.join("other").exists());
+}
+
+#[test]
+fn compose_add_starts_a_component_for_every_kind_of_type_in_every_language() {
+    // A project with only WIT: the matrix's interface, with records, variants, flags, a
+    // resource, and a world that names WASI.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    std::fs::create_dir_all(project.join("wit")).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/matrix/wit/kit.wit"),
+        project.join("wit/kit.wit"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("compose.toml"),
+        "[project]\nname = \"stubs\"\n",
+    )
+    .unwrap();
+    compose_in(project, &["build"])
+        .fails()
+        .stderr_has(&["compose.toml declares no component", "compose add"]);
+
+    for lang in ["rust", "go", "c", "python"] {
+        let name = format!("kit-{lang}");
+        compose_in(
+            project,
+            &["add", &name, "--lang", lang, "--world", "kit-lib"],
+        )
+        .ok();
+    }
+    // The first component became the root when the second came.
+    let manifest = std::fs::read_to_string(project.join("compose.toml")).unwrap();
+    assert!(
+        manifest.contains("[compose]\nroot = \"kit-rust\""),
+        "{manifest}"
+    );
+    assert!(project.join("kit-python/kit.py").is_file());
+    assert!(project
+        .join("kit-go/export_matrix_kit_kit/kit.go")
+        .is_file());
+    assert!(project.join("kit-c/lib.c").is_file());
+
+    // Every stub builds as it is; calling one traps.
+    let out = compose_in(project, &["build"]).ok();
+    for lang in ["rust", "go", "c", "python"] {
+        assert!(out.stderr.contains(&format!("Built kit-{lang}")), "{out}");
+    }
+    let out = compose_in(project, &["run", "--invoke", "mix(1, 2, 3, 4.0)"]);
+    assert_eq!(out.code, Some(120), "a trap\n{out}");
+    assert!(out.stderr.contains("trapped"), "{out}");
 }

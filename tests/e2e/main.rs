@@ -7,6 +7,7 @@ mod build;
 mod errors;
 mod go_gc;
 mod languages;
+mod matrix;
 mod run;
 mod sandbox;
 mod test_cmd;

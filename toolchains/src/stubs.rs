@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use compose_wit::wit_parser::{Resolve, WorldId, WorldItem};
+use compose_wit::wit_parser::{Function, FunctionKind, Resolve, TypeId, WorldId, WorldItem};
 
 use crate::Language;
 
@@ -27,7 +27,7 @@ pub fn component_stub(
             b"// A command: `main` runs when the component runs.\npackage main\n\nfunc main() {\n\t// TODO: call the imports of the world (package wit_component/<ns>_<pkg>_<iface>).\n}\n".to_vec(),
         )],
         Language::C => c(resolve, world, &world_name)?,
-        Language::Python => vec![("app.py".into(), python(resolve, world).into_bytes())],
+        Language::Python => python(resolve, world),
         Language::Wasm => anyhow::bail!("a prebuilt component has no sources to start from"),
     })
 }
@@ -62,7 +62,9 @@ fn rust(world: &str, library: bool, wit: &Path) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-/// One `.c` file defining every exported function the generated header declares.
+/// One `.c` file defining every exported function the generated header declares, the
+/// exported resources' structs and their destructors: `lib.c` for a library, `main.c` for a
+/// command. Never named like the generated `<world>.c`.
 fn c(
     resolve: &Resolve,
     world: WorldId,
@@ -75,68 +77,172 @@ fn c(
         .find(|(n, _)| *n == header_name)
         .map(|(_, c)| String::from_utf8_lossy(c).into_owned())
         .unwrap_or_default();
-    let declarations: Vec<&str> = header
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("extern") && l.ends_with(");") && l.contains(" exports_"))
-        .collect();
-    let mut code = format!("#include \"{header_name}\"\n\n");
-    if declarations.is_empty() {
-        code.push_str("// A command: `main` runs when the component runs.\nint main(void) {\n    // TODO: call the imports of the world.\n    return 0;\n}\n");
-    } else {
-        code = format!(
-            "// Exported functions own their arguments: free them when done.\n#include <stdio.h>\n#include <stdlib.h>\n\n{code}"
-        );
-        for d in declarations {
-            let name = d
-                .split('(')
-                .next()
-                .unwrap_or(d)
-                .split_whitespace()
-                .last()
-                .unwrap_or(d);
-            // Like the other languages' stubs: calling what is not written yet traps.
-            code.push_str(&format!(
-                "{} {{\n    // TODO: implement\n    fprintf(stderr, \"not implemented: {name}\\n\");\n    abort();\n}}\n\n",
-                d.trim_end_matches(';')
-            ));
-        }
+    let exports = CHeaderExports::scan(&header);
+    let include = format!("#include \"{header_name}\"\n\n");
+    if exports.functions.is_empty() {
+        let code = format!("{include}// A command: `main` runs when the component runs.\nint main(void) {{\n    // TODO: call the imports of the world.\n    return 0;\n}}\n");
+        return Ok(vec![("main.c".into(), code.into_bytes())]);
     }
-    Ok(vec![(
-        format!("{}.c", world_name.replace('-', "_")),
-        code.into_bytes(),
-    )])
+    let mut code = format!(
+        "// Exported functions own their arguments: free them when done.\n#include <stdio.h>\n#include <stdlib.h>\n\n{include}"
+    );
+    for name in &exports.resources {
+        code.push_str(&format!(
+            "// The state behind a handle: made by the constructor, freed by the destructor.\nstruct {name} {{\n    // TODO: the resource's fields\n    int unused;\n}};\n\n"
+        ));
+    }
+    for d in &exports.destructors {
+        code.push_str(&format!(
+            "{} {{\n    free(rep);\n}}\n\n",
+            d.trim_end_matches(';')
+        ));
+    }
+    for d in &exports.functions {
+        let name = d
+            .split('(')
+            .next()
+            .unwrap_or(d)
+            .split_whitespace()
+            .last()
+            .unwrap_or(d);
+        // Like the other languages' stubs: calling what is not written yet traps.
+        code.push_str(&format!(
+            "{} {{\n    // TODO: implement\n    fprintf(stderr, \"not implemented: {name}\\n\");\n    abort();\n}}\n\n",
+            d.trim_end_matches(';')
+        ));
+    }
+    Ok(vec![("lib.c".into(), code.into_bytes())])
 }
 
-/// `app.py` with a class per exported interface and a method per function.
-fn python(resolve: &Resolve, world: WorldId) -> String {
-    let mut code = String::from("from wit_world import exports\n\n");
-    let mut any = false;
+/// What a user writes for a `wit-bindgen-c` header: the functions under its
+/// `// Exported Functions from` sections, the exported resources' structs (declared, never
+/// defined) and their destructors.
+#[derive(Default)]
+struct CHeaderExports<'a> {
+    functions: Vec<&'a str>,
+    resources: Vec<&'a str>,
+    destructors: Vec<&'a str>,
+}
+
+impl<'a> CHeaderExports<'a> {
+    fn scan(header: &'a str) -> Self {
+        let mut found = Self::default();
+        let mut in_exports = false;
+        for line in header.lines().map(str::trim) {
+            if line.starts_with("// Exported Functions from") {
+                in_exports = true;
+                continue;
+            }
+            if line.is_empty() || line.starts_with("//") {
+                in_exports = false;
+                continue;
+            }
+            if in_exports && line.ends_with(");") {
+                found.functions.push(line);
+            } else if !line.starts_with("extern") && line.contains("_destructor(") {
+                found.destructors.push(line);
+            } else if let Some(name) = opaque_struct(line) {
+                if name.starts_with("exports_") {
+                    found.resources.push(name);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// `NAME` of `typedef struct NAME NAME;`.
+fn opaque_struct(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("typedef struct ")?.strip_suffix(';')?;
+    let (a, b) = rest.split_once(' ')?;
+    (a == b).then_some(a)
+}
+
+/// `app.py` with a class per exported interface and a method per function, and for an
+/// interface with resources, `<interface>.py` with a class per resource: componentize-py
+/// looks for the resources' implementations in a module named after their interface.
+fn python(resolve: &Resolve, world: WorldId) -> Vec<(String, Vec<u8>)> {
+    let mut app = String::from("from wit_world import exports\n\n");
+    let mut files = Vec::new();
     for item in resolve.worlds[world].exports.values() {
         let WorldItem::Interface { id, .. } = item else {
             continue;
         };
         let iface = &resolve.interfaces[*id];
         let Some(name) = &iface.name else { continue };
-        any = true;
         let class = upper_camel(name);
-        code.push_str(&format!("\nclass {class}(exports.{class}):\n"));
+        app.push_str(&format!("\nclass {class}(exports.{class}):\n"));
+        let mut resources: Vec<(TypeId, String)> = Vec::new();
+        let mut any_function = false;
         for (fname, func) in &iface.functions {
-            let params: Vec<String> = func.params.iter().map(|p| snake(&p.name)).collect();
-            let params = std::iter::once("self".to_string())
-                .chain(params)
-                .collect::<Vec<_>>()
-                .join(", ");
-            code.push_str(&format!(
-                "    def {}({params}):\n        raise NotImplementedError(\"{name}.{fname}\")\n\n",
-                snake(fname)
-            ));
+            match func.kind.resource() {
+                Some(ty) => {
+                    if !resources.iter().any(|(t, _)| *t == ty) {
+                        resources.push((ty, String::new()));
+                    }
+                    let (_, body) = resources.iter_mut().find(|(t, _)| *t == ty).unwrap();
+                    body.push_str(&python_resource_function(func, &format!("{name}.{fname}")));
+                }
+                None => {
+                    any_function = true;
+                    let params = python_params(func.params.iter().map(|p| p.name.as_str()));
+                    app.push_str(&format!(
+                        "    def {}({params}):\n        raise NotImplementedError(\"{name}.{fname}\")\n\n",
+                        snake(fname)
+                    ));
+                }
+            }
+        }
+        if !any_function {
+            app.push_str("    pass\n\n");
+        }
+        if !resources.is_empty() {
+            let module = snake(name);
+            let mut code = format!(
+                "\"\"\"The resources of `{name}`: componentize-py finds them in this module.\"\"\"\n\nfrom wit_world.exports import {module} as bindings\n"
+            );
+            for (ty, body) in resources {
+                let rname = resolve.types[ty].name.as_deref().unwrap_or("resource");
+                let rclass = upper_camel(rname);
+                code.push_str(&format!("\n\nclass {rclass}(bindings.{rclass}):\n{body}"));
+            }
+            files.push((format!("{module}.py"), code.trim_end().to_string() + "\n"));
         }
     }
-    if !any {
-        code.push_str("# The world exports nothing to implement.\n");
+    if resolve.worlds[world].exports.is_empty() {
+        app.push_str("# The world exports nothing to implement.\n");
     }
-    code
+    files.insert(0, ("app.py".to_string(), app));
+    files
+        .into_iter()
+        .map(|(n, c)| (n, c.into_bytes()))
+        .collect()
+}
+
+/// A method of a resource class: `__init__` for the constructor, a static method, or a
+/// method (whose `self` parameter is Python's `self`).
+fn python_resource_function(func: &Function, what: &str) -> String {
+    let rest = || func.params.iter().skip(1).map(|p| p.name.as_str());
+    let all = || func.params.iter().map(|p| p.name.as_str());
+    let (decorator, method, params) = match func.kind {
+        FunctionKind::Constructor(_) => ("", "__init__".to_string(), python_params(all())),
+        FunctionKind::Static(_) | FunctionKind::AsyncStatic(_) => (
+            "    @staticmethod\n",
+            snake(func.item_name()),
+            all().map(snake).collect::<Vec<_>>().join(", "),
+        ),
+        _ => ("", snake(func.item_name()), python_params(rest())),
+    };
+    format!(
+        "{decorator}    def {method}({params}):\n        raise NotImplementedError(\"{what}\")\n\n"
+    )
+}
+
+fn python_params<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    std::iter::once("self".to_string())
+        .chain(names.map(snake))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn upper_camel(kebab: &str) -> String {
@@ -174,7 +280,7 @@ mod tests {
     #[test]
     fn stubs_name_every_export() {
         let (resolve, w) = world();
-        let py = python(&resolve, w);
+        let py = String::from_utf8(python(&resolve, w).remove(0).1).unwrap();
         assert!(py.contains("class TextTools(exports.TextTools):"), "{py}");
         assert!(py.contains("def shout(self, the_text):"), "{py}");
         let c = c(&resolve, w, "lib").unwrap();
@@ -189,5 +295,51 @@ mod tests {
                 .any(|(n, _)| n.starts_with("export_demo_x_text_tools/")),
             "{go:?}"
         );
+    }
+
+    #[test]
+    fn resources_get_classes_structs_and_destructors() {
+        let mut resolve = Resolve::default();
+        let pkg = resolve
+            .push_str(
+                "t.wit",
+                "package demo:x@0.1.0;\ninterface tally { resource counter { constructor(start: u64); bump: func(by: u32) -> u64; zero: static func() -> counter; } peek: func(c: borrow<counter>) -> u64; }\nworld lib { export tally; }\n",
+            )
+            .unwrap();
+        let w = resolve.select_world(&[pkg], Some("lib")).unwrap();
+        let py = python(&resolve, w);
+        let text = |i: usize| String::from_utf8_lossy(&py[i].1).into_owned();
+        assert_eq!(py[1].0, "tally.py");
+        assert!(text(0).contains("def peek(self, c):"), "{}", text(0));
+        assert!(!text(0).contains("counter"), "{}", text(0));
+        let module = text(1);
+        assert!(
+            module.contains("class Counter(bindings.Counter):"),
+            "{module}"
+        );
+        assert!(module.contains("def __init__(self, start):"), "{module}");
+        assert!(module.contains("def bump(self, by):"), "{module}");
+        assert!(
+            module.contains("@staticmethod\n    def zero():"),
+            "{module}"
+        );
+
+        let c = c(&resolve, w, "lib").unwrap();
+        assert_eq!(c[0].0, "lib.c");
+        let code = String::from_utf8_lossy(&c[0].1);
+        assert!(
+            code.contains("struct exports_demo_x_tally_counter_t {"),
+            "{code}"
+        );
+        assert!(
+            code.contains("void exports_demo_x_tally_counter_destructor(exports_demo_x_tally_counter_t *rep) {\n    free(rep);"),
+            "{code}"
+        );
+        assert!(
+            code.contains("exports_demo_x_tally_constructor_counter(uint64_t start) {"),
+            "{code}"
+        );
+        // The bindings' own helpers are not the user's to write.
+        assert!(!code.contains("_free("), "{code}");
     }
 }

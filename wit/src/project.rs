@@ -47,14 +47,12 @@ impl ProjectWit {
     }
 
     /// Loads the WIT package in `dir`; if it names WASI packages it does not carry in its
-    /// `deps/`, tries again with the host's WASI WIT (`host`: file name, WIT text) added:
-    /// a merged copy is made in `scratch`, which then is [`ProjectWit::dir`] (tools that read
-    /// WIT from disk, such as componentize-py, read it there).
-    pub fn load_with_host(
-        dir: &Path,
-        host: &[(&str, &str)],
-        scratch: &Path,
-    ) -> Result<Self, WitError> {
+    /// `deps/`, writes the host's (`host`: file name, WIT text) there as
+    /// `deps/wasi-<file>` and tries again, so that every tool reading the folder (the Rust
+    /// `generate!` macro, componentize-py, an editor) sees the same complete WIT. Files that
+    /// exist are never overwritten; when the WIT still does not resolve, the files written
+    /// are removed and the first error is returned.
+    pub fn load_with_host(dir: &Path, host: &[(&str, &str)]) -> Result<Self, WitError> {
         let first = match Self::load(dir) {
             Ok(wit) => return Ok(wit),
             Err(e) => e,
@@ -64,24 +62,35 @@ impl ProjectWit {
         if !names_wasi || host.is_empty() {
             return Err(first);
         }
-        let merged = || -> std::io::Result<()> {
-            if scratch.exists() {
-                std::fs::remove_dir_all(scratch)?;
-            }
-            copy_wit(dir, scratch)?;
-            let deps = scratch.join("deps");
+        let deps = dir.join("deps");
+        let mut written = Vec::new();
+        let mut vendor = || -> std::io::Result<()> {
             std::fs::create_dir_all(&deps)?;
             for (name, text) in host {
-                let path = deps.join(format!("host-{name}"));
-                std::fs::write(path, text)?;
+                let path = deps.join(format!("wasi-{name}"));
+                if !path.exists() {
+                    std::fs::write(&path, text)?;
+                    written.push(path);
+                }
             }
             Ok(())
         };
-        if merged().is_err() {
-            return Err(first);
+        let vendored = vendor();
+        let loaded = match vendored {
+            Ok(()) => Self::load(dir).ok(),
+            Err(_) => None,
+        };
+        match loaded {
+            Some(wit) => Ok(wit),
+            None => {
+                // A project that fails with the host's WASI too gets its own first error.
+                for path in written {
+                    let _ = std::fs::remove_file(path);
+                }
+                let _ = std::fs::remove_dir(&deps);
+                Err(first)
+            }
         }
-        // A project that fails with the host's WASI too gets its own first error.
-        Self::load(scratch).map_err(|_| first)
     }
 
     /// The project package's name, e.g. `demo:greet@0.1.0`.
@@ -133,23 +142,6 @@ impl ProjectWit {
 }
 
 /// Copies the `.wit` files of `src` and its `deps/` (folders and files) to `dst`.
-fn copy_wit(src: &Path, dst: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dst)?;
-    for entry in std::fs::read_dir(src)? {
-        let entry = entry?;
-        let path = entry.path();
-        let to = dst.join(entry.file_name());
-        if path.is_dir() {
-            if entry.file_name() == "deps" || src.file_name().is_some_and(|n| n == "deps") {
-                copy_wit(&path, &to)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "wit" || e == "wasm") {
-            std::fs::copy(&path, &to)?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn host_wasi_packages_are_added_when_the_project_names_them() {
+    fn host_wasi_packages_are_vendored_when_the_project_names_them() {
         let tmp = tempfile::tempdir().unwrap();
         let wit = tmp.path().join("wit");
         write(
@@ -202,24 +194,21 @@ mod tests {
             "package wasi:cli@0.2.12;\ninterface run { run: func() -> result; }\n",
         )];
         assert!(ProjectWit::load(&wit).is_err());
-        let loaded = ProjectWit::load_with_host(&wit, &host, &tmp.path().join("merged")).unwrap();
+        let loaded = ProjectWit::load_with_host(&wit, &host).unwrap();
         assert!(loaded.world("app").is_ok());
-        assert_eq!(loaded.dir, tmp.path().join("merged"));
-        // A project that does not need them is loaded from where it is.
-        write(&wit, "a.wit", "package demo:x;\nworld app {}\n");
-        assert_eq!(
-            ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m2"))
-                .unwrap()
-                .dir,
-            wit
-        );
-        // Errors that are not about WASI are the project's own.
+        assert!(wit.join("deps/wasi-cli.wit").is_file());
+        // Now the folder stands on its own.
+        assert!(ProjectWit::load(&wit).is_ok());
+
+        // Errors that are not about WASI are the project's own, and nothing is left behind.
+        let other = tmp.path().join("other");
         write(
-            &wit,
+            &other,
             "a.wit",
             "package demo:x;\nworld app { export wasi:cli/nope@0.2.12; }\n",
         );
-        assert!(ProjectWit::load_with_host(&wit, &host, &tmp.path().join("m3")).is_err());
+        assert!(ProjectWit::load_with_host(&other, &host).is_err());
+        assert!(!other.join("deps").exists());
     }
 
     #[test]

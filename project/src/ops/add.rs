@@ -44,7 +44,7 @@ pub fn add_component(
             "choose another name, or declare the existing folder in compose.toml by hand",
         ));
     }
-    let mut wit = ProjectWit::load(&manifest.wit_dir)?;
+    let mut wit = manifest.load_wit()?;
     if wit.world(request.world).is_err() {
         if !request.new_world {
             let known = wit.world_names().join(", ");
@@ -56,7 +56,7 @@ pub fn add_component(
                 &format!("choose one of: {known}; or pass --new-world to add an empty one"),
             ));
         }
-        wit = add_world(&manifest.wit_dir, &wit, request.world)?;
+        wit = add_world(manifest, request.world)?;
     }
     let world = wit.world(request.world)?;
     let wit_from_component = relative(&manifest.wit_dir, &manifest.root_dir)
@@ -125,21 +125,38 @@ fn record(manifest: &Manifest, request: &AddRequest<'_>) -> Result<(), ProjectEr
     table["path"] = toml_edit::value(request.name);
     table["world"] = toml_edit::value(request.world);
     components.insert(request.name, toml_edit::Item::Table(table));
+    // The only component was the root without saying so; with a second one it must be said.
+    if let ([only], None) = (manifest.components.as_slice(), &manifest.root) {
+        let compose = doc
+            .entry("compose")
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| ProjectError::New {
+                message: "`compose` in compose.toml is not a table".into(),
+                help: "fix compose.toml first".into(),
+            })?;
+        compose["root"] = toml_edit::value(only.name.as_str());
+    }
     write_atomic(&manifest.path, doc.to_string().as_bytes())
 }
 
 /// Adds an empty world to the file of the project's WIT that declares its package; checks
 /// that the WIT still resolves, and puts the file back as it was if not.
-fn add_world(wit_dir: &Path, wit: &ProjectWit, world: &str) -> Result<ProjectWit, ProjectError> {
-    let file = wit
-        .sources
-        .iter()
-        .filter(|p| p.parent() == Some(wit_dir))
+fn add_world(manifest: &Manifest, world: &str) -> Result<ProjectWit, ProjectError> {
+    let wit_dir = manifest.wit_dir.as_path();
+    // The project's own files, not the copy merged with the host's WASI.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(wit_dir)
+        .map_err(|e| ProjectError::io(format!("read `{}`", wit_dir.display()), e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wit"))
+        .collect();
+    files.sort();
+    let file = files
+        .into_iter()
         .find(|p| {
             std::fs::read_to_string(p)
                 .is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with("package ")))
         })
-        .cloned()
         .ok_or_else(|| ProjectError::New {
             message: format!("no file in `{}` declares the package", wit_dir.display()),
             help: "add the world by hand".into(),
@@ -151,11 +168,11 @@ fn add_world(wit_dir: &Path, wit: &ProjectWit, world: &str) -> Result<ProjectWit
         before.trim_end()
     );
     write_atomic(&file, after.as_bytes())?;
-    match ProjectWit::load(wit_dir) {
+    match manifest.load_wit() {
         Ok(loaded) => Ok(loaded),
         Err(e) => {
             write_atomic(&file, before.as_bytes())?;
-            Err(e.into())
+            Err(e)
         }
     }
 }

@@ -75,11 +75,8 @@ pub fn build(
     tools: &Tools,
     progress: &mut dyn FnMut(BuildEvent<'_>),
 ) -> Result<BuildReport, ProjectError> {
-    let wit = ProjectWit::load_with_host(
-        &manifest.wit_dir,
-        compose_runtime::WASI_WIT,
-        &manifest.out_dir().join("wit"),
-    )?;
+    let root = manifest.root()?;
+    let wit = manifest.load_wit()?;
     let mut wit_hash = Sha256::new();
     hash_tree(&manifest.wit_dir, &mut wit_hash)?;
     let wit_hash = wit_hash.finalize();
@@ -174,14 +171,14 @@ pub fn build(
     // The link's inputs: every part's bytes (above), the root, the wiring, the allowed host
     // imports and compose itself.
     link_key.update(env!("CARGO_PKG_VERSION"));
-    link_key.update(manifest.root.as_bytes());
+    link_key.update(root.as_bytes());
     for import in &manifest.host_imports {
         link_key.update(format!("host:{import};"));
     }
     for (import, provider) in &manifest.wire {
         link_key.update(format!("{import}={provider};"));
     }
-    let plan = compose_linker::plan(&parts, &manifest.root, &manifest.wire)?;
+    let plan = compose_linker::plan(&parts, root, &manifest.wire)?;
     let links = plan
         .edges
         .iter()
@@ -197,9 +194,7 @@ pub fn build(
         std::fs::read(&output)
             .map_err(|e| ProjectError::io(format!("read `{}`", output.display()), e))?
     } else {
-        progress(BuildEvent::Linking {
-            root: &manifest.root,
-        });
+        progress(BuildEvent::Linking { root });
         let unlinked = unlinked_imports(&parts, &plan);
         let composed = compose_linker::link(parts, &plan)?;
         check_host_imports(manifest, &composed, &unlinked)?;
@@ -283,7 +278,7 @@ fn check_host_imports(
             .iter()
             .find(|(_, i)| *i == import)
             .map(|(c, _)| c.clone())
-            .unwrap_or_else(|| manifest.root.clone());
+            .unwrap_or_else(|| manifest.root().unwrap_or_default().to_string());
         let exporters: Vec<String> = manifest
             .components
             .iter()

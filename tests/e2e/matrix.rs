@@ -1,0 +1,65 @@
+//! The cross-language matrix: a checker in each of Rust, Go, C and Python against an
+//! implementation in each of them, 16 compositions of one interface that uses every kind of
+//! WIT type (tests/fixtures/matrix).
+
+use std::path::Path;
+
+use crate::support::*;
+
+const LANGUAGES: [&str; 4] = ["rust", "go", "c", "py"];
+
+/// Points the project's composition at `check-<checker>` wired to `kit-<kit>`.
+fn choose_pair(project: &Path, checker: &str, kit: &str) {
+    let path = project.join("compose.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let head = &text[..text.find("\n[compose]\n").expect("a [compose] table")];
+    let tail = format!(
+        "\n[compose]\nroot = \"check-{checker}\"\nwire = {{ \"matrix:kit/kit@0.1.0\" = \"kit-{kit}\" }}\n"
+    );
+    std::fs::write(&path, format!("{head}{tail}")).unwrap();
+}
+
+/// Composes and runs one pair; what went wrong, naming the pair and the checker's first
+/// `FAIL` line (the call), or else how the run ended.
+fn run_pair(project: &Path, checker: &str, kit: &str, expected: &str) -> Option<String> {
+    choose_pair(project, checker, kit);
+    let out = compose_in(project, &["run"]);
+    if out.code == Some(0) && out.stdout == expected {
+        return None;
+    }
+    let what = match out.stdout.lines().find(|l| l.starts_with("FAIL")) {
+        Some(line) => line.to_string(),
+        None => format!("unexpected output\n{out}"),
+    };
+    Some(format!("checker {checker} × implementation {kit}: {what}"))
+}
+
+#[test]
+fn every_language_calls_every_language() {
+    let project = copy_fixture("matrix");
+    let expected =
+        std::fs::read_to_string(repo().join("tests/fixtures/matrix/expected-output.txt")).unwrap();
+    // Every component is built once; each pair below only links and runs.
+    compose_in(project.path(), &["build"]).ok();
+
+    let mut failures = Vec::new();
+    for checker in LANGUAGES {
+        for kit in LANGUAGES {
+            failures.extend(run_pair(project.path(), checker, kit, &expected));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // A wrong answer is caught and named: which pair, which call.
+    edit(
+        &project.path().join("kit-c/lib.c"),
+        "*ret = a / b;",
+        "*ret = a / b + 1;",
+    );
+    let failure = run_pair(project.path(), "go", "c", &expected).expect("a failure");
+    assert!(
+        failure.starts_with("checker go × implementation c: FAIL divide(7, 2): got ")
+            && failure.contains("value:4"),
+        "{failure}"
+    );
+}
