@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# The registry tests run a real OCI registry: Debian's docker-registry (distribution 2.8).
+if ! command -v docker-registry >/dev/null 2>&1 && [ ! -x /usr/bin/docker-registry ]; then
+    echo "test: installing docker-registry (the OCI registry the tests run on 127.0.0.1)"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "test: no apt-get; install a docker-registry (distribution 2.8) binary on PATH" >&2
+        exit 1
+    fi
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --locked --workspace "$@" 2>&1 | tee "$log"

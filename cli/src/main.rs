@@ -29,6 +29,11 @@ enum Command {
     /// Run the project's test vectors against every implementation (or, with
     /// `--differential`, random inputs against every pair of implementations).
     Test(commands::test::Args),
+    /// Publish the composed component, a component file, or the project's WIT package
+    /// (`--wit`) to an OCI registry.
+    Publish(commands::publish::Args),
+    /// Fetch a component or WIT package from an OCI registry.
+    Pull(commands::pull::Args),
 }
 
 fn main() {
@@ -41,6 +46,8 @@ fn main() {
         Command::Build(args) => commands::build::exec(args),
         Command::Run(args) => commands::run::exec(*args),
         Command::Test(args) => commands::test::exec(args),
+        Command::Publish(args) => commands::publish::exec(args),
+        Command::Pull(args) => commands::pull::exec(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -81,6 +81,19 @@ pub enum ProjectError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] compose_runtime::RunError),
+
+    /// Publishing, pulling or fetching from a registry failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Registry(Box<compose_registry::RegistryError>),
+
+    /// `--locked` and the lock file would change.
+    #[error("compose.lock would change, and --locked forbids it:\n{changes}")]
+    #[diagnostic(
+        code(compose::lock::changed),
+        help("run `compose build` without --locked to update compose.lock, and commit it")
+    )]
+    LockChanged { changes: String },
 }
 
 /// An error located in compose.toml: the message, the source, and the span to underline.
@@ -101,6 +114,12 @@ pub struct ManifestDiagnostic {
 impl From<compose_toolchains::ToolchainError> for ProjectError {
     fn from(e: compose_toolchains::ToolchainError) -> Self {
         ProjectError::Toolchain(Box::new(e))
+    }
+}
+
+impl From<compose_registry::RegistryError> for ProjectError {
+    fn from(e: compose_registry::RegistryError) -> Self {
+        ProjectError::Registry(Box::new(e))
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod error;
 mod fsutil;
+pub mod lock;
 pub mod manifest;
 pub mod ops;
 

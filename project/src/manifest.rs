@@ -48,8 +48,12 @@ pub struct ComponentDecl {
     pub name: String,
     /// Its language.
     pub language: Language,
-    /// Its source folder (or, for `wasm`, the component file).
+    /// Its source folder (or, for `wasm`, the component file). Empty for a component from a
+    /// registry until the build has pulled it.
     pub path: PathBuf,
+    /// `registry = "ns:name@version"`: a published component, pulled and linked like a
+    /// local one (its language is `wasm`).
+    pub registry: Option<String>,
     /// The world it implements (in the project's WIT).
     pub world: String,
     /// Where `world = ...` is written, for errors about the world.
@@ -100,8 +104,9 @@ struct RawWit {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawComponent {
-    language: Spanned<String>,
-    path: Spanned<String>,
+    language: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    registry: Option<Spanned<String>>,
     world: Spanned<String>,
 }
 
@@ -169,7 +174,7 @@ impl Manifest {
                 span,
                 format!("invalid {FILE_NAME}: {}", e.message().trim()),
                 "here",
-                Some("the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world; [compose] root, wire, host-imports; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack".to_string()),
+                Some("the keys compose.toml knows are: [project] name; [wit] path; [components.NAME] language, path, world, registry; [compose] root, wire, host-imports; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack".to_string()),
             )
         })?;
 
@@ -199,15 +204,71 @@ impl Manifest {
         let mut components = Vec::new();
         for (name, spanned) in &raw.components {
             let c = spanned.get_ref();
-            let language: Language = c.language.get_ref().parse().map_err(|message: String| {
+            if let Some(registry) = &c.registry {
+                if let Some(path) = &c.path {
+                    return Err(at(
+                        path.span(),
+                        format!("component `{name}` has both `path` and `registry`"),
+                        "one or the other",
+                        Some(
+                            "a component is built from a folder, or pulled from a registry".into(),
+                        ),
+                    ));
+                }
+                if let Some(l) = c.language.as_ref().filter(|l| l.get_ref() != "wasm") {
+                    return Err(at(
+                        l.span(),
+                        format!("component `{name}` comes from a registry, so it is already built"),
+                        "not for a registry component",
+                        Some("remove `language` (or write \"wasm\")".into()),
+                    ));
+                }
+                compose_registry::PackageSpec::parse(registry.get_ref()).map_err(|e| {
+                    at(
+                        registry.span(),
+                        format!("component `{name}`: {e}"),
+                        "here",
+                        None,
+                    )
+                })?;
+                components.push(ComponentDecl {
+                    name: name.clone(),
+                    language: Language::Wasm,
+                    path: PathBuf::new(),
+                    registry: Some(registry.get_ref().clone()),
+                    world: c.world.get_ref().clone(),
+                    world_span: c.world.span(),
+                });
+                continue;
+            }
+            let missing = |key: &str| {
                 at(
-                    c.language.span(),
-                    format!("component `{name}`: {message}"),
-                    "unknown language",
-                    None,
+                    spanned.span(),
+                    format!("component `{name}` has no `{key}`"),
+                    "in this table",
+                    Some(
+                        "a component has `language`, `path` and `world`; or `registry` and `world`"
+                            .into(),
+                    ),
                 )
-            })?;
-            let path = root_dir.join(c.path.get_ref());
+            };
+            let (Some(language_key), Some(path_key)) = (&c.language, &c.path) else {
+                return Err(missing(if c.language.is_none() {
+                    "language"
+                } else {
+                    "path"
+                }));
+            };
+            let language: Language =
+                language_key.get_ref().parse().map_err(|message: String| {
+                    at(
+                        language_key.span(),
+                        format!("component `{name}`: {message}"),
+                        "unknown language",
+                        None,
+                    )
+                })?;
+            let path = root_dir.join(path_key.get_ref());
             let exists = if language == Language::Wasm {
                 path.is_file()
             } else {
@@ -220,7 +281,7 @@ impl Manifest {
                     "source folder"
                 };
                 return Err(at(
-                    c.path.span(),
+                    path_key.span(),
                     format!(
                         "component `{name}`: {what} `{}` does not exist",
                         path.display()
@@ -235,6 +296,7 @@ impl Manifest {
                 name: name.clone(),
                 language,
                 path,
+                registry: None,
                 world: c.world.get_ref().clone(),
                 world_span: c.world.span(),
             });
@@ -488,6 +550,38 @@ mod tests {
             e.contains("several components and no `[compose] root`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn registry_components_need_no_folder_but_a_valid_package() {
+        let (_t, m) = project(&format!(
+            "{GOOD}\n[components.codec]\nregistry = \"demo:rle@0.1\"\nworld = \"codec\"\n\n[compose]\nroot = \"app\"\n"
+        ));
+        let m = m.unwrap();
+        let codec = m.component("codec").unwrap();
+        assert_eq!(codec.registry.as_deref(), Some("demo:rle@0.1"));
+        assert_eq!(codec.language, Language::Wasm);
+
+        let e = err(&format!(
+            "{GOOD}\n[components.codec]\nregistry = \"demo:rle@0.1\"\npath = \"app\"\nworld = \"codec\"\n"
+        ));
+        assert!(e.contains("has both `path` and `registry`"), "{e}");
+        let e = err(&format!(
+            "{GOOD}\n[components.codec]\nregistry = \"demo:rle@0.1\"\nlanguage = \"go\"\nworld = \"codec\"\n"
+        ));
+        assert!(
+            e.contains("comes from a registry, so it is already built"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{GOOD}\n[components.codec]\nregistry = \"rle\"\nworld = \"codec\"\n"
+        ));
+        assert!(
+            e.contains("compose.toml:10:") && e.contains("`rle` is not a valid reference"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}\n[components.codec]\nworld = \"codec\"\n"));
+        assert!(e.contains("component `codec` has no `language`"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,8 @@ mod errors;
 mod go_gc;
 mod languages;
 mod matrix;
+mod registry;
+mod registry_server;
 mod run;
 mod sandbox;
 mod test_cmd;

@@ -32,4 +32,9 @@ pub enum WitError {
         help("give a component built for the WIT component model (a core module must be componentized first)")
     )]
     NotAComponent { what: String, message: String },
+
+    /// A WIT package could not be encoded or printed.
+    #[error("{message}")]
+    #[diagnostic(code(compose::wit::encode))]
+    Encode { message: String },
 }

@@ -2,15 +2,17 @@
 //!
 //! - [`ProjectWit`] loads the project's WIT package with its `wit/deps` and finds worlds in it.
 //! - [`contract`] compares what a built component really imports and exports with its world.
+//! - [`decode`] tells what a `.wasm` is (a component and its world, or a WIT package).
 //! - [`names`] classifies import and export names (WASI or not, interface or function).
 
 pub mod contract;
+pub mod decode;
 mod error;
 pub mod names;
 mod project;
 
 pub use error::WitError;
-pub use project::ProjectWit;
+pub use project::{missing_packages, ProjectWit};
 
 /// The wit-parser this crate is built on, re-exported so that every other crate of the
 /// workspace names the very same `Resolve` type.

@@ -142,6 +142,44 @@ impl ProjectWit {
 }
 
 /// Copies the `.wit` files of `src` and its `deps/` (folders and files) to `dst`.
+/// The packages (`ns:name@version`) that the WIT in `dir` and its `deps/` refer to and do not
+/// define: what must be fetched before it can resolve. Found without resolving anything; WIT
+/// that does not parse gives none (loading it reports the error).
+pub fn missing_packages(dir: &Path) -> Vec<String> {
+    let mut groups = Vec::new();
+    if let Ok(group) = wit_parser::UnresolvedPackageGroup::parse_dir(dir) {
+        groups.push(group);
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("deps")) {
+        for path in entries.flatten().map(|e| e.path()) {
+            let group = if path.is_dir() {
+                wit_parser::UnresolvedPackageGroup::parse_dir(&path).ok()
+            } else if path.extension().is_some_and(|e| e == "wit") {
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|text| wit_parser::UnresolvedPackageGroup::parse(&path, &text).ok())
+            } else {
+                None
+            };
+            groups.extend(group);
+        }
+    }
+    let packages = || {
+        groups
+            .iter()
+            .flat_map(|g| std::iter::once(&g.main).chain(&g.nested))
+    };
+    let defined: std::collections::BTreeSet<String> =
+        packages().map(|p| p.name.to_string()).collect();
+    let mut missing: Vec<String> = packages()
+        .flat_map(|p| p.foreign_deps.keys().map(|n| n.to_string()))
+        .filter(|n| !defined.contains(n))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +247,29 @@ mod tests {
         );
         assert!(ProjectWit::load_with_host(&other, &host).is_err());
         assert!(!other.join("deps").exists());
+    }
+
+    #[test]
+    fn missing_packages_are_found_without_resolving() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wit = tmp.path();
+        write(
+            wit,
+            "a.wit",
+            "package demo:app;\nworld app { import demo:codec/rle@0.1.0; import acme:log/sink@1.0.0; }\n",
+        );
+        write(
+            wit,
+            "deps/acme-log.wit",
+            "package acme:log@1.0.0;\ninterface sink { use acme:time/clock@2.0.0.{instant}; }\n",
+        );
+        assert_eq!(
+            missing_packages(wit),
+            vec![
+                "acme:time@2.0.0".to_string(),
+                "demo:codec@0.1.0".to_string()
+            ]
+        );
     }
 
     #[test]

@@ -10,19 +10,44 @@ use crate::output::{size, status};
 pub struct Args {
     #[command(flatten)]
     manifest: ManifestArg,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// How a build may use registries.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct RegistryArgs {
+    /// Fail if compose.lock would change (for CI).
+    #[arg(long)]
+    pub locked: bool,
+    /// Never contact a registry: take what the build needs from the cache.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl RegistryArgs {
+    pub fn options(self) -> ops::BuildOptions {
+        ops::BuildOptions {
+            locked: self.locked,
+            offline: self.offline,
+        }
+    }
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
-    build(&manifest)?;
+    build(&manifest, args.registry.options())?;
     Ok(0)
 }
 
-/// Builds the project, printing progress; shared with `compose run`.
-pub fn build(manifest: &compose_project::Manifest) -> miette::Result<ops::BuildReport> {
+/// Builds the project, printing progress; shared with `compose run` and `compose test`.
+pub fn build(
+    manifest: &compose_project::Manifest,
+    options: ops::BuildOptions,
+) -> miette::Result<ops::BuildReport> {
     let started = Instant::now();
     let tools = Tools::from_env();
-    let report = ops::build(manifest, &tools, &mut |event| match event {
+    let report = ops::build(manifest, &tools, options, &mut |event| match event {
         BuildEvent::Building {
             component,
             language,
@@ -40,6 +65,7 @@ pub fn build(manifest: &compose_project::Manifest) -> miette::Result<ops::BuildR
                 elapsed.as_secs_f64()
             ),
         ),
+        BuildEvent::Pulling { what } => status("Pulling", what),
         BuildEvent::Linking { root } => {
             status("Linking", &format!("{} (root: {root})", manifest.name))
         }

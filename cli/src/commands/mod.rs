@@ -2,6 +2,8 @@ pub mod add;
 pub mod build;
 pub mod doctor;
 pub mod new;
+pub mod publish;
+pub mod pull;
 pub mod run;
 pub mod test;
 

@@ -76,7 +76,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         Some(file) => (file, None),
         None => {
             let manifest = args.manifest.load()?;
-            let report = super::build::build(&manifest)?;
+            let report = super::build::build(&manifest, ops::BuildOptions::default())?;
             (report.output, Some(manifest))
         }
     };

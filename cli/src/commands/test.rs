@@ -46,7 +46,7 @@ struct Outcome {
 
 pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
-    let report = super::build::build(&manifest)?;
+    let report = super::build::build(&manifest, ops::BuildOptions::default())?;
     let tools = Tools::from_env();
     let json = args.message_format == MessageFormat::Json;
     let outcomes = if args.differential {

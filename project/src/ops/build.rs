@@ -11,6 +11,7 @@ use compose_wit::ProjectWit;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::fetch::{fetch, BuildOptions};
 use crate::fsutil::{hash_tree, write_atomic};
 use crate::{Manifest, ProjectError};
 
@@ -30,6 +31,8 @@ pub enum BuildEvent<'a> {
         bytes: usize,
         elapsed: Duration,
     },
+    /// An artifact is being pulled from a registry (or taken from the cache).
+    Pulling { what: &'a str },
     /// The composition is being linked.
     Linking { root: &'a str },
 }
@@ -73,9 +76,13 @@ pub struct ComponentReport {
 pub fn build(
     manifest: &Manifest,
     tools: &Tools,
+    options: BuildOptions,
     progress: &mut dyn FnMut(BuildEvent<'_>),
 ) -> Result<BuildReport, ProjectError> {
     let root = manifest.root()?;
+    let pulled = fetch(manifest, tools, options, &mut |what| {
+        progress(BuildEvent::Pulling { what })
+    })?;
     let wit = manifest.load_wit()?;
     let mut wit_hash = Sha256::new();
     hash_tree(&manifest.wit_dir, &mut wit_hash)?;
@@ -105,7 +112,9 @@ pub fn build(
         key.update(compose_toolchains::fingerprint(decl.language, tools));
         key.update(&decl.world);
         key.update(wit_hash);
-        hash_tree(&decl.path, &mut key)?;
+        // A registry component is the file it was pulled to.
+        let source = pulled.get(&decl.name).unwrap_or(&decl.path);
+        hash_tree(source, &mut key)?;
         let stamp = hex_digest(key);
 
         let fresh = artifact.is_file()
@@ -128,7 +137,7 @@ pub fn build(
             let input = BuildInput {
                 name: &decl.name,
                 language: decl.language,
-                source_dir: &decl.path,
+                source_dir: source,
                 wit: &wit,
                 world,
                 work_dir: &work_dir,

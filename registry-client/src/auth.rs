@@ -1,0 +1,100 @@
+//! The registry's `WWW-Authenticate` challenges: HTTP basic, or a bearer token fetched from
+//! the realm the registry names (the Docker token protocol).
+
+use base64::Engine as _;
+
+use crate::Credentials;
+
+/// What a 401 asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    Basic,
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
+}
+
+impl Challenge {
+    /// Parses a `WWW-Authenticate` value; `None` for schemes compose does not speak.
+    pub fn parse(header: &str) -> Option<Self> {
+        let (scheme, params) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+        let param = |key: &str| {
+            params_of(params)
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "basic" => Some(Challenge::Basic),
+            "bearer" => Some(Challenge::Bearer {
+                realm: param("realm")?,
+                service: param("service"),
+                scope: param("scope"),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// `key="value", key=value` pairs.
+fn params_of(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        rest = rest.trim_start_matches([' ', ',']);
+        if rest.is_empty() {
+            return None;
+        }
+        let (key, after) = rest.split_once('=')?;
+        let (value, next) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
+            }
+            None => {
+                let end = after.find(',').unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        rest = next;
+        Some((key.trim().to_string(), value.to_string()))
+    })
+}
+
+/// `Basic <base64(user:password)>`.
+pub fn basic(credentials: &Credentials) -> String {
+    let raw = format!("{}:{}", credentials.username, credentials.password);
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        assert_eq!(
+            Challenge::parse("Basic realm=\"Registry Realm\""),
+            Some(Challenge::Basic)
+        );
+        assert_eq!(
+            Challenge::parse(
+                "Bearer realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:demo/codec:pull\""
+            ),
+            Some(Challenge::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: Some("registry.example".into()),
+                scope: Some("repository:demo/codec:pull".into()),
+            })
+        );
+        assert_eq!(Challenge::parse("Negotiate"), None);
+        let c = Credentials {
+            username: "ci".into(),
+            password: "s3cret".into(),
+        };
+        assert_eq!(basic(&c), "Basic Y2k6czNjcmV0");
+    }
+}

@@ -1,0 +1,109 @@
+//! What a `.wasm` file is, from the Component Model's point of view: a component with a world,
+//! or a WIT package encoded as a component. Used to describe artifacts (registries, `inspect`)
+//! and to turn a published WIT package back into WIT text.
+
+use wit_parser::{PackageId, Resolve};
+
+use crate::WitError;
+
+/// A decoded `.wasm` file.
+#[derive(Debug, Clone)]
+pub enum Decoded {
+    /// A component: the names it imports and exports (interfaces as `ns:pkg/iface@version`,
+    /// plain functions by name).
+    Component {
+        imports: Vec<String>,
+        exports: Vec<String>,
+    },
+    /// A WIT package: its name, and its interfaces and worlds (`ns:pkg/name@version`).
+    WitPackage {
+        name: String,
+        items: Vec<String>,
+        resolve: Box<Resolve>,
+        package: PackageId,
+    },
+}
+
+/// Decodes `bytes` (named `what` in errors); an error, never a panic, for anything that is
+/// not a valid component.
+pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
+    let invalid = |message: &str| WitError::NotAComponent {
+        what: what.to_string(),
+        message: message.to_string(),
+    };
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(invalid(if wasmparser::Parser::is_core_wasm(bytes) {
+            "a core WebAssembly module, not a component"
+        } else {
+            "not WebAssembly: it does not start with a component's header"
+        }));
+    }
+    let decoded = wit_component::decode(bytes).map_err(|e| invalid(&format!("{e:#}")))?;
+    let resolve = decoded.resolve();
+    Ok(match &decoded {
+        wit_component::DecodedWasm::Component(_, world) => {
+            let w = &resolve.worlds[*world];
+            Decoded::Component {
+                imports: w
+                    .imports
+                    .keys()
+                    .map(|k| resolve.name_world_key(k))
+                    .collect(),
+                exports: w
+                    .exports
+                    .keys()
+                    .map(|k| resolve.name_world_key(k))
+                    .collect(),
+            }
+        }
+        wit_component::DecodedWasm::WitPackage(_, package) => {
+            let pkg = &resolve.packages[*package];
+            let version = pkg
+                .name
+                .version
+                .as_ref()
+                .map(|v| format!("@{v}"))
+                .unwrap_or_default();
+            let qualify =
+                |name: &String| format!("{}:{}/{name}{version}", pkg.name.namespace, pkg.name.name);
+            let mut items: Vec<String> = pkg.interfaces.keys().map(qualify).collect();
+            items.extend(pkg.worlds.keys().map(qualify));
+            Decoded::WitPackage {
+                name: pkg.name.to_string(),
+                items,
+                package: *package,
+                resolve: Box::new(resolve.clone()),
+            }
+        }
+    })
+}
+
+/// The project's own WIT package, encoded as a component (the form registries hold).
+pub fn encode_package(resolve: &Resolve, package: PackageId) -> Result<Vec<u8>, WitError> {
+    wit_component::encode(resolve, package, false).map_err(|e| WitError::Encode {
+        message: format!("cannot encode the WIT package: {e:#}"),
+    })
+}
+
+/// WIT text of every package in `resolve` except those `skip` names (`ns:name@version`
+/// strings, compared without their version): (package name, text), one per package.
+pub fn print_packages(
+    resolve: &Resolve,
+    skip: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, String)>, WitError> {
+    let mut out = Vec::new();
+    for (id, pkg) in resolve.packages.iter() {
+        let name = pkg.name.to_string();
+        if skip(&name) {
+            continue;
+        }
+        let mut printer = wit_component::WitPrinter::default();
+        printer
+            .print(resolve, id, &[])
+            .map_err(|e| WitError::Encode {
+                message: format!("cannot print `{name}` as WIT: {e:#}"),
+            })?;
+        out.push((name, printer.output.to_string()));
+    }
+    Ok(out)
+}
