@@ -34,6 +34,10 @@ enum Command {
     Publish(commands::publish::Args),
     /// Fetch a component or WIT package from an OCI registry.
     Pull(commands::pull::Args),
+    /// Check, print, list the dependencies of, or compare WIT packages.
+    Wit(commands::wit::Args),
+    /// Show what a `.wasm` holds: its world, imports, exports and nested parts.
+    Inspect(commands::inspect::Args),
 }
 
 fn main() {
@@ -48,6 +52,8 @@ fn main() {
         Command::Test(args) => commands::test::exec(args),
         Command::Publish(args) => commands::publish::exec(args),
         Command::Pull(args) => commands::pull::exec(args),
+        Command::Wit(args) => commands::wit::exec(args),
+        Command::Inspect(args) => commands::inspect::exec(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -84,7 +84,9 @@ impl Artifact {
     /// errors). `version` goes into the manifest's annotations when given.
     pub fn new(wasm: Vec<u8>, what: &str, version: Option<&str>) -> Result<Self, RegistryError> {
         let (imports, exports) = match decode(&wasm, what)? {
-            Decoded::Component { imports, exports } => (imports, exports),
+            Decoded::Component {
+                imports, exports, ..
+            } => (imports, exports),
             // As wkg describes a WIT package: its interfaces and worlds are its "exports".
             Decoded::WitPackage { items, .. } => (Vec::new(), items),
         };

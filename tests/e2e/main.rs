@@ -13,3 +13,4 @@ mod registry_server;
 mod run;
 mod sandbox;
 mod test_cmd;
+mod wit_cmd;

@@ -2,7 +2,7 @@
 //! or a WIT package encoded as a component. Used to describe artifacts (registries, `inspect`)
 //! and to turn a published WIT package back into WIT text.
 
-use wit_parser::{PackageId, Resolve};
+use wit_parser::{PackageId, Resolve, WorldId};
 
 use crate::WitError;
 
@@ -14,6 +14,9 @@ pub enum Decoded {
     Component {
         imports: Vec<String>,
         exports: Vec<String>,
+        /// The decoded world, in the package wit-component makes for it.
+        resolve: Box<Resolve>,
+        world: WorldId,
     },
     /// A WIT package: its name, and its interfaces and worlds (`ns:pkg/name@version`).
     WitPackage {
@@ -54,6 +57,8 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
                     .keys()
                     .map(|k| resolve.name_world_key(k))
                     .collect(),
+                resolve: Box::new(resolve.clone()),
+                world: *world,
             }
         }
         wit_component::DecodedWasm::WitPackage(_, package) => {
@@ -83,6 +88,17 @@ pub fn encode_package(resolve: &Resolve, package: PackageId) -> Result<Vec<u8>, 
     wit_component::encode(resolve, package, false).map_err(|e| WitError::Encode {
         message: format!("cannot encode the WIT package: {e:#}"),
     })
+}
+
+/// The WIT text of `package`.
+pub fn print_package(resolve: &Resolve, package: PackageId) -> Result<String, WitError> {
+    let mut printer = wit_component::WitPrinter::default();
+    printer
+        .print(resolve, package, &[])
+        .map_err(|e| WitError::Encode {
+            message: format!("cannot print the package as WIT: {e:#}"),
+        })?;
+    Ok(printer.output.to_string())
 }
 
 /// WIT text of every package in `resolve` except those `skip` names (`ns:name@version`

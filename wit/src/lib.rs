@@ -3,10 +3,12 @@
 //! - [`ProjectWit`] loads the project's WIT package with its `wit/deps` and finds worlds in it.
 //! - [`contract`] compares what a built component really imports and exports with its world.
 //! - [`decode`] tells what a `.wasm` is (a component and its world, or a WIT package).
+//! - [`diff`] lists what changed between two versions of a package, and whom it breaks.
 //! - [`names`] classifies import and export names (WASI or not, interface or function).
 
 pub mod contract;
 pub mod decode;
+pub mod diff;
 mod error;
 pub mod names;
 mod project;

@@ -93,6 +93,58 @@ impl ProjectWit {
         }
     }
 
+    /// Loads the WIT package in `dir` like [`ProjectWit::load_with_host`], but never writes:
+    /// the host's WASI packages (`host`) are added in memory. For commands that only read
+    /// WIT (`compose wit check|print|diff`).
+    pub fn load_reading_only(dir: &Path, host: &[(&str, &str)]) -> Result<Self, WitError> {
+        let first = match Self::load(dir) {
+            Ok(wit) => return Ok(wit),
+            Err(e) => e,
+        };
+        let names_wasi =
+            matches!(&first, WitError::Invalid { message, .. } if message.contains("wasi:"));
+        if !names_wasi || host.is_empty() {
+            return Err(first);
+        }
+        // Push the host's packages in an order their own dependencies allow: each once, after
+        // the packages it uses (a failed push may leave part of a package behind).
+        let mut parsed = Vec::new();
+        for (name, text) in host {
+            let Ok(group) = wit_parser::UnresolvedPackageGroup::parse(name, text) else {
+                return Err(first);
+            };
+            let deps: Vec<String> = group
+                .main
+                .foreign_deps
+                .keys()
+                .map(|n| n.to_string())
+                .collect();
+            parsed.push((group.main.name.to_string(), deps, group));
+        }
+        let mut resolve = Resolve::default();
+        let mut pushed: Vec<String> = Vec::new();
+        while !parsed.is_empty() {
+            let ready = parsed
+                .iter()
+                .position(|(_, deps, _)| deps.iter().all(|d| pushed.contains(d)));
+            let Some(i) = ready else { return Err(first) };
+            let (name, _, group) = parsed.remove(i);
+            if resolve.push_group(group).is_err() {
+                return Err(first);
+            }
+            pushed.push(name);
+        }
+        let (package, source_map) = resolve.push_dir(dir).map_err(|_| first)?;
+        let mut sources: Vec<PathBuf> = source_map.paths().map(Path::to_path_buf).collect();
+        sources.sort();
+        Ok(Self {
+            resolve,
+            package,
+            dir: dir.to_path_buf(),
+            sources,
+        })
+    }
+
     /// The project package's name, e.g. `demo:greet@0.1.0`.
     pub fn package_name(&self) -> String {
         self.resolve.packages[self.package].name.to_string()

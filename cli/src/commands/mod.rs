@@ -1,11 +1,13 @@
 pub mod add;
 pub mod build;
 pub mod doctor;
+pub mod inspect;
 pub mod new;
 pub mod publish;
 pub mod pull;
 pub mod run;
 pub mod test;
+pub mod wit;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@ mod new;
 mod publish;
 mod run;
 mod test;
+mod wit;
 
 pub use add::{add_component, AddRequest};
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
@@ -17,3 +18,6 @@ pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
 pub use test::{test, CaseResult, TestReport};
+pub use wit::{
+    inspect, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection, LoadedWit, Nested,
+};

@@ -1,0 +1,258 @@
+//! `compose wit check|print|deps|diff` and `compose inspect`: reading WIT and components,
+//! never writing anything.
+
+use std::path::{Path, PathBuf};
+
+use compose_wit::decode::{decode, print_package, Decoded};
+use compose_wit::diff::Diff;
+use compose_wit::wit_parser::{PackageId, Resolve};
+use compose_wit::ProjectWit;
+
+use crate::lock::Lock;
+use crate::ProjectError;
+
+/// WIT read from a folder or a `.wasm`.
+#[derive(Debug, Clone)]
+pub struct LoadedWit {
+    pub resolve: Resolve,
+    /// The package: the folder's own, the encoded WIT package, or the one holding a
+    /// component's world.
+    pub package: PackageId,
+    /// What it was: `WIT folder`, `WIT package`, `component`.
+    pub kind: &'static str,
+    /// The files read (for a folder).
+    pub sources: Vec<PathBuf>,
+}
+
+/// Reads `path`: a folder of WIT (with its `deps/`; WASI packages it names and lacks come
+/// from compose's runtime), or a `.wasm` component or WIT package.
+pub fn load_wit_source(path: &Path) -> Result<LoadedWit, ProjectError> {
+    if path.is_dir() {
+        let wit = ProjectWit::load_reading_only(path, compose_runtime::WASI_WIT)?;
+        return Ok(LoadedWit {
+            resolve: wit.resolve,
+            package: wit.package,
+            kind: "WIT folder",
+            sources: wit.sources,
+        });
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+    Ok(match decode(&bytes, &path.display().to_string())? {
+        Decoded::WitPackage {
+            resolve, package, ..
+        } => LoadedWit {
+            resolve: *resolve,
+            package,
+            kind: "WIT package",
+            sources: Vec::new(),
+        },
+        Decoded::Component { resolve, world, .. } => {
+            let package = resolve.worlds[world]
+                .package
+                .expect("a decoded world belongs to a package");
+            LoadedWit {
+                resolve: *resolve,
+                package,
+                kind: "component",
+                sources: Vec::new(),
+            }
+        }
+    })
+}
+
+/// The package of `path` as WIT text.
+pub fn wit_print(path: &Path) -> Result<String, ProjectError> {
+    let loaded = load_wit_source(path)?;
+    Ok(print_package(&loaded.resolve, loaded.package)?)
+}
+
+/// What changed from `old` to `new` (each a folder or a `.wasm`).
+pub fn wit_diff(old: &Path, new: &Path) -> Result<Diff, ProjectError> {
+    let (o, n) = (load_wit_source(old)?, load_wit_source(new)?);
+    Ok(compose_wit::diff::diff(
+        &o.resolve, o.package, &n.resolve, n.package,
+    ))
+}
+
+/// One package in the dependency tree.
+#[derive(Debug, Clone)]
+pub struct DepNode {
+    /// `ns:name@version`.
+    pub name: String,
+    /// How deep: 0 is the folder's own package.
+    pub depth: usize,
+    /// Where it came from.
+    pub origin: String,
+}
+
+/// The packages of the WIT folder `dir` as a tree (each package, then what it uses), with
+/// where each one came from; `lock_dir` holds compose.lock, if any.
+pub fn wit_deps(dir: &Path, lock_dir: Option<&Path>) -> Result<Vec<DepNode>, ProjectError> {
+    let loaded = load_wit_source(dir)?;
+    let lock = match lock_dir {
+        Some(d) => Lock::read(d)?,
+        None => Lock::default(),
+    };
+    let resolve = &loaded.resolve;
+    let origin = |id: PackageId| -> String {
+        let name = resolve.packages[id].name.to_string();
+        if id == loaded.package {
+            return format!("{}", dir.display());
+        }
+        if let Some(locked) = lock
+            .packages
+            .iter()
+            .find(|p| p.kind == "wit" && p.name == name)
+        {
+            return format!("registry {} ({})", locked.reference, locked.digest);
+        }
+        let file = loaded.sources.iter().find(|s| {
+            std::fs::read_to_string(s).is_ok_and(|t| {
+                t.lines()
+                    .any(|l| l.trim_start().starts_with(&format!("package {name}")))
+            })
+        });
+        match file {
+            Some(f)
+                if f.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("wasi-")) =>
+            {
+                format!("{} (written by compose: its runtime's WASI)", f.display())
+            }
+            Some(f) => f.display().to_string(),
+            None if name.starts_with("wasi:") => "compose's runtime (WASI)".to_string(),
+            None => "unknown".to_string(),
+        }
+    };
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    walk(resolve, loaded.package, 0, &origin, &mut seen, &mut out);
+    Ok(out)
+}
+
+fn walk(
+    resolve: &Resolve,
+    id: PackageId,
+    depth: usize,
+    origin: &dyn Fn(PackageId) -> String,
+    seen: &mut std::collections::BTreeSet<PackageId>,
+    out: &mut Vec<DepNode>,
+) {
+    let first = seen.insert(id);
+    out.push(DepNode {
+        name: resolve.packages[id].name.to_string(),
+        depth,
+        origin: if first {
+            origin(id)
+        } else {
+            "(see above)".into()
+        },
+    });
+    if !first {
+        return;
+    }
+    let mut uses: Vec<PackageId> = resolve
+        .package_direct_deps(id)
+        .filter(|d| *d != id)
+        .collect();
+    uses.sort_by_key(|d| resolve.packages[*d].name.to_string());
+    uses.dedup();
+    for dep in uses {
+        walk(resolve, dep, depth + 1, origin, seen, out);
+    }
+}
+
+/// What a `.wasm` file holds.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// `component`, `WIT package` or `core module`.
+    pub kind: &'static str,
+    pub size: usize,
+    /// For a component: its imports and exports; for a WIT package: its interfaces and
+    /// worlds (as exports).
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+    /// Components and core modules nested inside, depth first.
+    pub nested: Vec<Nested>,
+}
+
+/// A component or core module inside another.
+#[derive(Debug, Clone)]
+pub struct Nested {
+    pub depth: usize,
+    pub kind: &'static str,
+    pub size: usize,
+}
+
+/// Inspects `path`; an error (never a panic) for bytes that are not WebAssembly.
+pub fn inspect(path: &Path) -> Result<Inspection, ProjectError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+    let what = path.display().to_string();
+    if wasmparser::Parser::is_core_wasm(&bytes) {
+        return Ok(Inspection {
+            kind: "core module",
+            size: bytes.len(),
+            imports: Vec::new(),
+            exports: Vec::new(),
+            nested: Vec::new(),
+        });
+    }
+    let (kind, imports, exports) = match decode(&bytes, &what)? {
+        Decoded::Component {
+            imports, exports, ..
+        } => ("component", imports, exports),
+        Decoded::WitPackage { items, .. } => ("WIT package", Vec::new(), items),
+    };
+    let mut nested = Vec::new();
+    nested_parts(&bytes, 1, &mut nested);
+    Ok(Inspection {
+        kind,
+        size: bytes.len(),
+        imports,
+        exports,
+        nested,
+    })
+}
+
+/// The components and modules directly inside `bytes` (a component), and theirs.
+fn nested_parts(bytes: &[u8], depth: usize, out: &mut Vec<Nested>) {
+    use wasmparser::{Parser, Payload};
+    let mut depth_in = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let Ok(payload) = payload else { return };
+        match payload {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                if depth_in == 0 {
+                    out.push(Nested {
+                        depth,
+                        kind: "core module",
+                        size: (unchecked_range.end - unchecked_range.start) as usize,
+                    });
+                }
+                depth_in += 1;
+            }
+            Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                let range = unchecked_range.start as usize..unchecked_range.end as usize;
+                if depth_in == 0 {
+                    out.push(Nested {
+                        depth,
+                        kind: "component",
+                        size: range.len(),
+                    });
+                    if let Some(inner) = bytes.get(range) {
+                        nested_parts(inner, depth + 1, out);
+                    }
+                }
+                depth_in += 1;
+            }
+            Payload::End(_) => depth_in = depth_in.saturating_sub(1),
+            _ => {}
+        }
+    }
+}

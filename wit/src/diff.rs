@@ -1,0 +1,603 @@
+//! What changed between two versions of a WIT package, and who each change breaks: the
+//! components that import its interfaces (callers) and those that export them (implementers).
+//! A breaking change needs a new major version (a new minor one before 1.0).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use wit_parser::{
+    Function, Handle, InterfaceId, PackageId, Resolve, Type, TypeDefKind, TypeId, WorldItem,
+    WorldKey,
+};
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Where: `interface calc / func add`, `world app / export demo:x/y`.
+    pub item: String,
+    /// Added, removed or changed.
+    pub kind: ChangeKind,
+    /// For a changed item: before → after.
+    pub detail: Option<String>,
+    /// For components that import (call) it.
+    pub importers: Compat,
+    /// For components that export (implement) it.
+    pub exporters: Compat,
+}
+
+impl Change {
+    /// Whether it breaks either side.
+    pub fn is_breaking(&self) -> bool {
+        self.importers == Compat::Breaking || self.exporters == Compat::Breaking
+    }
+}
+
+/// What happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// Whether a change keeps one side working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compat {
+    Compatible,
+    Breaking,
+}
+
+/// The changes between two versions of a package.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    /// `ns:name@version` of each side.
+    pub old: String,
+    pub new: String,
+    pub old_version: Option<semver::Version>,
+    pub new_version: Option<semver::Version>,
+    pub changes: Vec<Change>,
+}
+
+impl Diff {
+    /// Whether any change breaks either side.
+    pub fn is_breaking(&self) -> bool {
+        self.changes.iter().any(Change::is_breaking)
+    }
+
+    /// The smallest new version these changes allow: a change that breaks importers
+    /// (callers) needs the next major version (the next minor before 1.0); one that only
+    /// asks more of exporters (something to implement was added) needs the next minor (the
+    /// next patch before 1.0); any other change needs a newer version. `None` when nothing
+    /// changed.
+    pub fn required_version(&self) -> Option<semver::Version> {
+        let old = self.old_version.as_ref()?;
+        let breaks_importers = self.changes.iter().any(|c| c.importers == Compat::Breaking);
+        let breaks_exporters = self.changes.iter().any(|c| c.exporters == Compat::Breaking);
+        let (major, minor, patch) = (old.major, old.minor, old.patch);
+        Some(match (breaks_importers, breaks_exporters, major) {
+            _ if self.changes.is_empty() => return None,
+            (true, _, 0) => semver::Version::new(0, minor + 1, 0),
+            (true, _, _) => semver::Version::new(major + 1, 0, 0),
+            (false, true, 0) => semver::Version::new(0, minor, patch + 1),
+            (false, true, _) => semver::Version::new(major, minor + 1, 0),
+            (false, false, _) => semver::Version::new(major, minor, patch + 1),
+        })
+    }
+
+    /// Why the new version does not fit the changes, when it does not: the check CI runs.
+    pub fn version_problem(&self) -> Option<String> {
+        if self.changes.is_empty() {
+            return None;
+        }
+        let (Some(old), Some(new)) = (&self.old_version, &self.new_version) else {
+            return self.is_breaking().then(|| {
+                "breaking changes, and the package has no version to check them against".to_string()
+            });
+        };
+        let needed = self.required_version()?;
+        let why = if self.changes.iter().any(|c| c.importers == Compat::Breaking) {
+            "changes that break importers need"
+        } else if self.is_breaking() {
+            "additions that exporters must implement need"
+        } else {
+            "changes need"
+        };
+        (*new < needed).then(|| {
+            format!("{why} version {needed} or later; the version went from {old} to {new}")
+        })
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+        })
+    }
+}
+
+impl fmt::Display for Compat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Compat::Compatible => "compatible",
+            Compat::Breaking => "breaking",
+        })
+    }
+}
+
+use Compat::{Breaking, Compatible};
+
+/// Compares package `old_pkg` of `old` with `new_pkg` of `new`.
+pub fn diff(old: &Resolve, old_pkg: PackageId, new: &Resolve, new_pkg: PackageId) -> Diff {
+    let o = &old.packages[old_pkg];
+    let n = &new.packages[new_pkg];
+    let mut d = Differ {
+        old,
+        new,
+        old_pkg,
+        new_pkg,
+        changes: Vec::new(),
+    };
+    for (name, id) in &o.interfaces {
+        let item = format!("interface {name}");
+        match n.interfaces.get(name) {
+            Some(new_id) => d.interface(&item, *id, *new_id),
+            None => d.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+        }
+    }
+    for name in n
+        .interfaces
+        .keys()
+        .filter(|k| !o.interfaces.contains_key(*k))
+    {
+        d.push(
+            &format!("interface {name}"),
+            ChangeKind::Added,
+            None,
+            Compatible,
+            Compatible,
+        );
+    }
+    for (name, id) in &o.worlds {
+        let item = format!("world {name}");
+        match n.worlds.get(name) {
+            Some(new_id) => d.world(&item, *id, *new_id),
+            None => d.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
+        }
+    }
+    for name in n.worlds.keys().filter(|k| !o.worlds.contains_key(*k)) {
+        d.push(
+            &format!("world {name}"),
+            ChangeKind::Added,
+            None,
+            Compatible,
+            Compatible,
+        );
+    }
+    Diff {
+        old: o.name.to_string(),
+        new: n.name.to_string(),
+        old_version: o.name.version.clone(),
+        new_version: n.name.version.clone(),
+        changes: d.changes,
+    }
+}
+
+struct Differ<'a> {
+    old: &'a Resolve,
+    new: &'a Resolve,
+    old_pkg: PackageId,
+    new_pkg: PackageId,
+    changes: Vec<Change>,
+}
+
+impl Differ<'_> {
+    fn push(
+        &mut self,
+        item: &str,
+        kind: ChangeKind,
+        detail: Option<String>,
+        importers: Compat,
+        exporters: Compat,
+    ) {
+        self.changes.push(Change {
+            item: item.to_string(),
+            kind,
+            detail,
+            importers,
+            exporters,
+        });
+    }
+
+    fn interface(&mut self, at: &str, old_id: InterfaceId, new_id: InterfaceId) {
+        let (o, n) = (&self.old.interfaces[old_id], &self.new.interfaces[new_id]);
+        for (name, ty) in &o.types {
+            let item = format!("{at} / type {name}");
+            match n.types.get(name) {
+                Some(new_ty) => self.type_def(&item, *ty, *new_ty),
+                None => self.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+            }
+        }
+        for name in n.types.keys().filter(|k| !o.types.contains_key(*k)) {
+            self.push(
+                &format!("{at} / type {name}"),
+                ChangeKind::Added,
+                None,
+                Compatible,
+                Compatible,
+            );
+        }
+        for (name, f) in &o.functions {
+            let item = format!("{at} / func {name}");
+            match n.functions.get(name) {
+                Some(new_f) => {
+                    let (before, after) = (signature(self.old, f), signature(self.new, new_f));
+                    if before != after {
+                        self.push(
+                            &item,
+                            ChangeKind::Changed,
+                            Some(format!("{before} → {after}")),
+                            Breaking,
+                            Breaking,
+                        );
+                    }
+                }
+                // Callers may call it; implementers that still export it are fine.
+                None => self.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+            }
+        }
+        for name in n.functions.keys().filter(|k| !o.functions.contains_key(*k)) {
+            // Callers built before never call it; implementers must now provide it.
+            self.push(
+                &format!("{at} / func {name}"),
+                ChangeKind::Added,
+                None,
+                Compatible,
+                Breaking,
+            );
+        }
+    }
+
+    /// A named type: records, variants, enums and flags member by member, the rest whole.
+    fn type_def(&mut self, at: &str, old_ty: TypeId, new_ty: TypeId) {
+        let (o, n) = (&self.old.types[old_ty].kind, &self.new.types[new_ty].kind);
+        let members =
+            |r: &Resolve, k: &TypeDefKind| -> Option<(&'static str, Vec<(String, String)>)> {
+                Some(match k {
+                    TypeDefKind::Record(rec) => (
+                        "field",
+                        rec.fields
+                            .iter()
+                            .map(|f| (f.name.clone(), type_name(r, &f.ty)))
+                            .collect(),
+                    ),
+                    TypeDefKind::Variant(v) => (
+                        "case",
+                        v.cases
+                            .iter()
+                            .map(|c| {
+                                (
+                                    c.name.clone(),
+                                    c.ty.as_ref().map(|t| type_name(r, t)).unwrap_or_default(),
+                                )
+                            })
+                            .collect(),
+                    ),
+                    TypeDefKind::Enum(e) => (
+                        "case",
+                        e.cases
+                            .iter()
+                            .map(|c| (c.name.clone(), String::new()))
+                            .collect(),
+                    ),
+                    TypeDefKind::Flags(fl) => (
+                        "flag",
+                        fl.flags
+                            .iter()
+                            .map(|f| (f.name.clone(), String::new()))
+                            .collect(),
+                    ),
+                    _ => return None,
+                })
+            };
+        match (members(self.old, o), members(self.new, n)) {
+            (Some((what, before)), Some((what2, after)))
+                if what == what2 && kind_name(o) == kind_name(n) =>
+            {
+                let old_map: BTreeMap<_, _> = before.iter().cloned().collect();
+                let new_map: BTreeMap<_, _> = after.iter().cloned().collect();
+                for (name, ty) in &before {
+                    let item = format!("{at} / {what} {name}");
+                    match new_map.get(name) {
+                        None => self.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
+                        Some(t) if t != ty => self.push(
+                            &item,
+                            ChangeKind::Changed,
+                            Some(format!("{ty} → {t}")),
+                            Breaking,
+                            Breaking,
+                        ),
+                        Some(_) => {}
+                    }
+                }
+                for (name, _) in after.iter().filter(|(n, _)| !old_map.contains_key(n)) {
+                    // Values cross in both directions: a new member breaks whoever receives it.
+                    self.push(
+                        &format!("{at} / {what} {name}"),
+                        ChangeKind::Added,
+                        None,
+                        Breaking,
+                        Breaking,
+                    );
+                }
+                let order = |v: &Vec<(String, String)>| {
+                    v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+                };
+                let kept: Vec<String> = order(&before)
+                    .into_iter()
+                    .filter(|n| new_map.contains_key(n))
+                    .collect();
+                let kept_new: Vec<String> = order(&after)
+                    .into_iter()
+                    .filter(|n| old_map.contains_key(n))
+                    .collect();
+                if kept != kept_new {
+                    self.push(
+                        &format!("{at} / {what} order"),
+                        ChangeKind::Changed,
+                        Some(format!("{} → {}", kept.join(", "), kept_new.join(", "))),
+                        Breaking,
+                        Breaking,
+                    );
+                }
+            }
+            _ => {
+                let (before, after) = (definition(self.old, o), definition(self.new, n));
+                if before != after {
+                    self.push(
+                        at,
+                        ChangeKind::Changed,
+                        Some(format!("{before} → {after}")),
+                        Breaking,
+                        Breaking,
+                    );
+                }
+            }
+        }
+    }
+
+    fn world(&mut self, at: &str, old_id: wit_parser::WorldId, new_id: wit_parser::WorldId) {
+        let (o, n) = (&self.old.worlds[old_id], &self.new.worlds[new_id]);
+        // Keyed without versions: the package's own interfaces move with it, and a
+        // dependency's new version is a change of the item, not a new item.
+        let items = |r: &Resolve,
+                     own: PackageId,
+                     map: &wit_parser::IndexMap<WorldKey, WorldItem>|
+         -> BTreeMap<String, String> {
+            map.iter()
+                .filter(|(_, item)| !matches!(item, WorldItem::Type { .. }))
+                .map(|(k, item)| {
+                    let name = r.name_world_key(k);
+                    let key = match name.split_once('@') {
+                        Some((unversioned, _)) => unversioned.to_string(),
+                        None => name,
+                    };
+                    (key, world_item(r, own, item))
+                })
+                .collect()
+        };
+        let (op, np) = (self.old_pkg, self.new_pkg);
+        for (direction, before, after) in [
+            (
+                "import",
+                items(self.old, op, &o.imports),
+                items(self.new, np, &n.imports),
+            ),
+            (
+                "export",
+                items(self.old, op, &o.exports),
+                items(self.new, np, &n.exports),
+            ),
+        ] {
+            // Importers of a world are the hosts that run its components; exporters, the
+            // components that target it.
+            let (add, remove) = if direction == "import" {
+                ((Breaking, Compatible), (Compatible, Breaking))
+            } else {
+                ((Compatible, Breaking), (Breaking, Compatible))
+            };
+            for (name, def) in &before {
+                let item = format!("{at} / {direction} {name}");
+                match after.get(name) {
+                    None => self.push(&item, ChangeKind::Removed, None, remove.0, remove.1),
+                    Some(d) if d != def => self.push(
+                        &item,
+                        ChangeKind::Changed,
+                        Some(format!("{def} → {d}")),
+                        Breaking,
+                        Breaking,
+                    ),
+                    Some(_) => {}
+                }
+            }
+            for name in after.keys().filter(|k| !before.contains_key(*k)) {
+                self.push(
+                    &format!("{at} / {direction} {name}"),
+                    ChangeKind::Added,
+                    None,
+                    add.0,
+                    add.1,
+                );
+            }
+        }
+    }
+}
+
+fn kind_name(k: &TypeDefKind) -> &'static str {
+    k.as_str()
+}
+
+/// A world item in words: a function's signature; for an interface of another package its
+/// versioned name (the package's own are compared as interfaces).
+fn world_item(r: &Resolve, own: PackageId, item: &WorldItem) -> String {
+    match item {
+        WorldItem::Function(f) => signature(r, f),
+        WorldItem::Interface { id, .. } => match r.interfaces[*id].package {
+            Some(p) if p == own => "interface".to_string(),
+            _ => r
+                .id_of(*id)
+                .unwrap_or_else(|| "interface { … }".to_string()),
+        },
+        WorldItem::Type { .. } => "type".to_string(),
+    }
+}
+
+/// `func(a: s32, b: s32) -> s32`.
+fn signature(r: &Resolve, f: &Function) -> String {
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .map(|p| format!("{}: {}", p.name, type_name(r, &p.ty)))
+        .collect();
+    let mut out = format!("func({})", params.join(", "));
+    if let Some(ty) = &f.result {
+        out.push_str(&format!(" -> {}", type_name(r, ty)));
+    }
+    out
+}
+
+/// A type as it is written where it is used: named types by name, anonymous ones spelled out.
+fn type_name(r: &Resolve, ty: &Type) -> String {
+    match ty {
+        Type::Id(id) => {
+            let def = &r.types[*id];
+            match &def.name {
+                Some(name) => name.clone(),
+                None => definition(r, &def.kind),
+            }
+        }
+        other => primitive(other).to_string(),
+    }
+}
+
+/// A type definition spelled out.
+fn definition(r: &Resolve, kind: &TypeDefKind) -> String {
+    let t = |ty: &Type| type_name(r, ty);
+    let opt = |ty: &Option<Type>| ty.as_ref().map(t).unwrap_or_else(|| "_".to_string());
+    match kind {
+        TypeDefKind::List(ty) => format!("list<{}>", t(ty)),
+        TypeDefKind::FixedLengthList(ty, n) => format!("list<{}, {n}>", t(ty)),
+        TypeDefKind::Option(ty) => format!("option<{}>", t(ty)),
+        TypeDefKind::Result(res) => format!("result<{}, {}>", opt(&res.ok), opt(&res.err)),
+        TypeDefKind::Tuple(tu) => format!(
+            "tuple<{}>",
+            tu.types.iter().map(t).collect::<Vec<_>>().join(", ")
+        ),
+        TypeDefKind::Type(ty) => t(ty),
+        TypeDefKind::Handle(Handle::Own(id)) => type_name(r, &Type::Id(*id)),
+        TypeDefKind::Handle(Handle::Borrow(id)) => {
+            format!("borrow<{}>", type_name(r, &Type::Id(*id)))
+        }
+        TypeDefKind::Future(ty) => format!("future<{}>", opt(ty)),
+        TypeDefKind::Stream(ty) => format!("stream<{}>", opt(ty)),
+        TypeDefKind::Record(rec) => format!(
+            "record {{ {} }}",
+            rec.fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, t(&f.ty)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TypeDefKind::Variant(v) => format!(
+            "variant {{ {} }}",
+            v.cases
+                .iter()
+                .map(|c| match &c.ty {
+                    Some(ty) => format!("{}({})", c.name, t(ty)),
+                    None => c.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TypeDefKind::Enum(e) => format!(
+            "enum {{ {} }}",
+            e.cases
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TypeDefKind::Flags(f) => format!(
+            "flags {{ {} }}",
+            f.flags
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TypeDefKind::Resource => "resource".to_string(),
+        other => other.as_str().to_string(),
+    }
+}
+
+fn primitive(ty: &Type) -> &'static str {
+    match ty {
+        Type::Bool => "bool",
+        Type::U8 => "u8",
+        Type::U16 => "u16",
+        Type::U32 => "u32",
+        Type::U64 => "u64",
+        Type::S8 => "s8",
+        Type::S16 => "s16",
+        Type::S32 => "s32",
+        Type::S64 => "s64",
+        Type::F32 => "f32",
+        Type::F64 => "f64",
+        Type::Char => "char",
+        Type::String => "string",
+        Type::ErrorContext => "error-context",
+        Type::Id(_) => "type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(text: &str) -> (Resolve, PackageId) {
+        let mut r = Resolve::default();
+        let id = r.push_str("p.wit", text).unwrap();
+        (r, id)
+    }
+
+    fn diff_of(old: &str, new: &str) -> Diff {
+        let (o, op) = package(old);
+        let (n, np) = package(new);
+        diff(&o, op, &n, np)
+    }
+
+    #[test]
+    fn the_needed_version_follows_whom_a_change_breaks() {
+        let base = "interface i { f: func(a: u32) -> u32; }";
+        let added = "interface i { f: func(a: u32) -> u32; g: func(); }";
+        let removed = "interface i { }";
+        let v = |ver: &str, body: &str| format!("package d:p@{ver};\n{body}\n");
+        // Something to implement: a patch before 1.0, a minor after.
+        let d = diff_of(&v("0.3.1", base), &v("0.3.2", added));
+        assert_eq!(d.required_version(), Some(semver::Version::new(0, 3, 2)));
+        assert!(d.version_problem().is_none());
+        let d = diff_of(&v("1.3.1", base), &v("1.3.2", added));
+        assert_eq!(d.required_version(), Some(semver::Version::new(1, 4, 0)));
+        assert!(d.version_problem().unwrap().contains("1.4.0 or later"));
+        // Something callers used is gone: a minor before 1.0, a major after.
+        let d = diff_of(&v("0.3.1", base), &v("0.3.9", removed));
+        assert_eq!(d.required_version(), Some(semver::Version::new(0, 4, 0)));
+        let d = diff_of(&v("1.3.1", base), &v("2.0.0", removed));
+        assert!(d.version_problem().is_none());
+        // Nothing changed: nothing needed.
+        let d = diff_of(&v("1.0.0", base), &v("1.0.0", base));
+        assert!(d.changes.is_empty() && d.required_version().is_none());
+    }
+}
