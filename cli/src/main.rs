@@ -12,6 +12,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// `human`, or `json`: one JSON document per message on stdout (build, check, test,
+    /// wit check, wit diff; errors of every command).
+    #[arg(long, global = true, value_enum, default_value_t)]
+    message_format: output::MessageFormat,
 }
 
 #[derive(Subcommand)]
@@ -24,6 +28,9 @@ enum Command {
     Doctor(commands::doctor::Args),
     /// Build every component of the project and link them into one component.
     Build(commands::build::Args),
+    /// Check every component against its world and the result's imports against the host
+    /// (builds what is not built yet).
+    Check(commands::check::Args),
     /// Run the project's composed component (or a component file) in the sandbox.
     Run(Box<commands::run::Args>),
     /// Run the project's test vectors against every implementation (or, with
@@ -43,11 +50,13 @@ enum Command {
 fn main() {
     output::install_error_reporting();
     let cli = Cli::parse();
+    output::set_format(cli.message_format);
     let result = match cli.command {
         Command::New(args) => commands::new::exec(args),
         Command::Add(args) => commands::add::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Build(args) => commands::build::exec(args),
+        Command::Check(args) => commands::check::exec(args),
         Command::Run(args) => commands::run::exec(*args),
         Command::Test(args) => commands::test::exec(args),
         Command::Publish(args) => commands::publish::exec(args),
@@ -58,6 +67,9 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(report) => {
+            if output::json() {
+                output::emit_error(&report);
+            }
             eprintln!("{report:?}");
             std::process::exit(output::FAILURE);
         }

@@ -1,6 +1,48 @@
 //! Terminal output shared by the commands: cargo-style status lines on stderr.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How results are printed: for people, or one JSON document per line on stdout (progress
+/// lines stay on stderr either way). The fields are documented in the README.
+#[derive(clap::ValueEnum, Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// Chooses the format for this process.
+pub fn set_format(format: MessageFormat) {
+    JSON.store(format == MessageFormat::Json, Ordering::Relaxed);
+}
+
+/// Whether messages are JSON.
+pub fn json() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// Prints one JSON message (`{"type": ..., ...}`) on stdout.
+pub fn emit(kind: &str, mut value: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert("type".into(), kind.into());
+    }
+    println!("{value}");
+}
+
+/// An error as a JSON message: its code, message and help.
+pub fn emit_error(report: &miette::Report) {
+    emit(
+        "error",
+        serde_json::json!({
+            "code": report.code().map(|c| c.to_string()),
+            "message": report.to_string(),
+            "help": report.help().map(|h| h.to_string()),
+        }),
+    );
+}
 
 /// The exit code of a command that failed (a guest's own exit code is passed through as is).
 pub const FAILURE: i32 = 2;

@@ -19,7 +19,7 @@ pub enum ProjectError {
     NoManifest { dir: String },
 
     /// A built component does not implement its declared world.
-    #[error("component `{component}` does not match its world `{world}`:\n{mismatches}")]
+    #[error("component `{component}` does not match its world `{world}` (declared at {declared_at}):\n{mismatches}")]
     #[diagnostic(
         code(compose::check::world),
         help("make the component's exports match world `{world}` in the project's WIT (or declare the world it really implements in compose.toml)")
@@ -27,6 +27,7 @@ pub enum ProjectError {
     WorldMismatch {
         component: String,
         world: String,
+        declared_at: String,
         mismatches: String,
     },
 
@@ -38,6 +39,29 @@ pub enum ProjectError {
         import: String,
         help: String,
     },
+
+    /// A component imports a WASI version the runtime does not implement.
+    #[error("component `{component}` imports `{import}`, but compose runs WASI {host}")]
+    #[diagnostic(
+        code(compose::link::wasi_version),
+        help("build it against a WASI version from {range} (update its toolchain or its WIT); other 0.2 versions compose together")
+    )]
+    WasiVersion {
+        component: String,
+        import: String,
+        host: String,
+        range: String,
+    },
+
+    /// A path or argument given to a command does not fit it.
+    #[error("{message}")]
+    #[diagnostic(code(compose::input), help("{help}"))]
+    Input { message: String, help: String },
+
+    /// `compose publish` was asked for something it cannot do.
+    #[error("{message}")]
+    #[diagnostic(code(compose::publish), help("{help}"))]
+    Publish { message: String, help: String },
 
     /// `compose new` cannot create the project.
     #[error("{message}")]
@@ -54,7 +78,7 @@ pub enum ProjectError {
     },
 
     /// A file operation failed.
-    #[error("could not {what}: {source}")]
+    #[error("could not {what}")]
     #[diagnostic(code(compose::io))]
     Io {
         what: String,

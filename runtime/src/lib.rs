@@ -26,3 +26,16 @@ pub use run::{Loaded, Runtime};
 pub use wasmtime::component::Val as Value;
 
 include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
+
+/// The WASI 0.2 version the runtime implements (`0.2.12`), read from [`WASI_WIT`]. Components
+/// importing any 0.2 version up to it run; Wasmtime's linker matches them by semver.
+pub fn wasi_version() -> Option<(u64, u64, u64)> {
+    WASI_WIT.iter().find_map(|(_, text)| {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("package wasi:"))?;
+        let version = line.split('@').nth(1)?.trim().trim_end_matches(';');
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
+        Some((parts.next()??, parts.next()??, parts.next()??))
+    })
+}

@@ -126,6 +126,7 @@ impl Runtime {
             what: what.clone(),
             message: e.to_string(),
         })?;
+        check_header(&what, &bytes)?;
         let entry = self
             .cache_dir
             .as_ref()
@@ -145,6 +146,7 @@ impl Runtime {
     /// Compiles a component, or takes its compiled code from the cache.
     /// `what` names it in messages (a file path or a component name).
     pub fn load(&self, what: &str, bytes: &[u8]) -> Result<Loaded, RunError> {
+        check_header(what, bytes)?;
         let compile_err = |e: wasmtime::Error| RunError::Compile {
             what: what.to_string(),
             message: format!("{e:#}"),
@@ -383,6 +385,23 @@ fn sandbox(program: &str, grants: &Grants) -> Result<WasiCtx, RunError> {
             })?;
     }
     Ok(b.build())
+}
+
+/// Refuses, before any compiling, what is not a component at all: a core module, or bytes
+/// that are not WebAssembly.
+fn check_header(what: &str, bytes: &[u8]) -> Result<(), RunError> {
+    if wasmparser::Parser::is_component(bytes) {
+        return Ok(());
+    }
+    let message = if wasmparser::Parser::is_core_wasm(bytes) {
+        "it is a core WebAssembly module, not a component; componentize it first (`compose build` does, for a project's components)"
+    } else {
+        "it is not WebAssembly: it does not start with the `\\0asm` header of a component"
+    };
+    Err(RunError::Compile {
+        what: what.to_string(),
+        message: message.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ fn malformed_wit_names_file_and_line() {
     );
     compose_in(project.path(), &["build"])
         .fails()
-        .stderr_has(&["greet.wit:18:", "does not parse or resolve"]);
+        .stderr_has(&["greet.wit:18:33: expected a type, found ';'"]);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod broken;
 mod build;
 mod errors;
 mod go_gc;

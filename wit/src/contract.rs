@@ -16,6 +16,13 @@ pub enum Mismatch {
     MissingExport { name: String },
     /// The world exports this interface, the component exports it without this function.
     MissingFunction { interface: String, function: String },
+    /// The component's function has another type than the world's.
+    FunctionType {
+        interface: String,
+        function: String,
+        declared: String,
+        actual: String,
+    },
     /// The component imports something the world does not allow (and the host does not give).
     UnexpectedImport { name: String },
 }
@@ -33,6 +40,15 @@ impl fmt::Display for Mismatch {
                 f,
                 "the world's `{interface}` has function `{function}`, the component's export lacks it"
             ),
+            Mismatch::FunctionType {
+                interface,
+                function,
+                declared,
+                actual,
+            } => write!(
+                f,
+                "`{function}` in `{interface}`: the world says `{declared}`, the component has `{actual}`"
+            ),
             Mismatch::UnexpectedImport { name } => write!(
                 f,
                 "the component imports `{name}`, which its world does not import"
@@ -41,13 +57,16 @@ impl fmt::Display for Mismatch {
     }
 }
 
+/// A function name → its signature (`func(a: u32) -> u32`).
+pub type Functions = BTreeMap<String, String>;
+
 /// The imports and exports of a world, by name, with the functions of each interface.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorldShape {
-    /// Import name → function names (empty for a bare function or type).
-    pub imports: BTreeMap<String, Vec<String>>,
-    /// Export name → function names.
-    pub exports: BTreeMap<String, Vec<String>>,
+    /// Import name → functions (empty for a bare function).
+    pub imports: BTreeMap<String, Functions>,
+    /// Export name → functions.
+    pub exports: BTreeMap<String, Functions>,
 }
 
 impl WorldShape {
@@ -74,6 +93,16 @@ impl WorldShape {
 
 /// Decodes the WIT world a component carries.
 pub fn decode_component(bytes: &[u8], what: &str) -> Result<(Resolve, WorldId), WitError> {
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(WitError::NotAComponent {
+            what: what.to_string(),
+            message: if wasmparser::Parser::is_core_wasm(bytes) {
+                "a core WebAssembly module, not a component".into()
+            } else {
+                "not WebAssembly: it does not start with a component's header".into()
+            },
+        });
+    }
     match wit_component::decode(bytes) {
         Ok(wit_component::DecodedWasm::Component(resolve, world)) => Ok((resolve, world)),
         Ok(wit_component::DecodedWasm::WitPackage(..)) => Err(WitError::NotAComponent {
@@ -95,11 +124,22 @@ pub fn check(component: &WorldShape, declared: &WorldShape) -> Vec<Mismatch> {
         match component.exports.get(name) {
             None => out.push(Mismatch::MissingExport { name: name.clone() }),
             Some(have) => {
-                for f in functions.iter().filter(|f| !have.contains(f)) {
-                    out.push(Mismatch::MissingFunction {
-                        interface: name.clone(),
-                        function: f.clone(),
-                    });
+                for (f, declared_type) in functions {
+                    match have.get(f) {
+                        None => out.push(Mismatch::MissingFunction {
+                            interface: name.clone(),
+                            function: f.clone(),
+                        }),
+                        Some(actual) if actual != declared_type => {
+                            out.push(Mismatch::FunctionType {
+                                interface: name.clone(),
+                                function: f.clone(),
+                                declared: declared_type.clone(),
+                                actual: actual.clone(),
+                            })
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
         }
@@ -112,20 +152,21 @@ pub fn check(component: &WorldShape, declared: &WorldShape) -> Vec<Mismatch> {
     out
 }
 
-fn item_shape(
-    resolve: &Resolve,
-    key: &WorldKey,
-    item: &WorldItem,
-) -> Option<(String, Vec<String>)> {
+fn item_shape(resolve: &Resolve, key: &WorldKey, item: &WorldItem) -> Option<(String, Functions)> {
     let name = resolve.name_world_key(key);
     match item {
         WorldItem::Interface { id, .. } => {
-            let mut functions: Vec<String> =
-                resolve.interfaces[*id].functions.keys().cloned().collect();
-            functions.sort();
+            let functions = resolve.interfaces[*id]
+                .functions
+                .iter()
+                .map(|(n, f)| (n.clone(), crate::diff::signature(resolve, f)))
+                .collect();
             Some((name, functions))
         }
-        WorldItem::Function(_) => Some((name, Vec::new())),
+        WorldItem::Function(f) => Some((
+            name.clone(),
+            Functions::from([(name, crate::diff::signature(resolve, f))]),
+        )),
         // Types travel with the interfaces and functions that use them.
         WorldItem::Type { .. } => None,
     }
@@ -171,6 +212,24 @@ mod tests {
                     name: "demo:x/j@0.1.0".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_function_of_another_type_is_found() {
+        let component = shape(
+            "package demo:x@0.1.0;\ninterface i { f: func() -> u64; g: func(); }\nworld w { export i; }\n",
+            "w",
+        );
+        let found = check(&component, &shape(WIT, "full"));
+        assert_eq!(
+            found,
+            vec![Mismatch::FunctionType {
+                interface: "demo:x/i@0.1.0".into(),
+                function: "f".into(),
+                declared: "func() -> u32".into(),
+                actual: "func() -> u64".into(),
+            }]
         );
     }
 

@@ -455,7 +455,7 @@ fn world_item(r: &Resolve, own: PackageId, item: &WorldItem) -> String {
 }
 
 /// `func(a: s32, b: s32) -> s32`.
-fn signature(r: &Resolve, f: &Function) -> String {
+pub(crate) fn signature(r: &Resolve, f: &Function) -> String {
     let params: Vec<String> = f
         .params
         .iter()

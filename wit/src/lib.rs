@@ -13,7 +13,7 @@ mod error;
 pub mod names;
 mod project;
 
-pub use error::WitError;
+pub use error::{InvalidWit, WitError};
 pub use project::{missing_packages, ProjectWit};
 
 /// The wit-parser this crate is built on, re-exported so that every other crate of the

@@ -30,10 +30,7 @@ impl ProjectWit {
             Ok(loaded) => loaded,
             Err(e) => {
                 // `render_error` adds file:line:column and a source snippet to each layer.
-                return Err(WitError::Invalid {
-                    path: dir.to_path_buf(),
-                    message: resolve.render_error(&e),
-                });
+                return Err(WitError::invalid(dir, resolve.render_error(&e)));
             }
         };
         let mut sources: Vec<PathBuf> = source_map.paths().map(Path::to_path_buf).collect();
@@ -58,7 +55,7 @@ impl ProjectWit {
             Err(e) => e,
         };
         let names_wasi =
-            matches!(&first, WitError::Invalid { message, .. } if message.contains("wasi:"));
+            matches!(&first, WitError::Invalid(invalid) if invalid.message.contains("wasi:"));
         if !names_wasi || host.is_empty() {
             return Err(first);
         }
@@ -102,7 +99,7 @@ impl ProjectWit {
             Err(e) => e,
         };
         let names_wasi =
-            matches!(&first, WitError::Invalid { message, .. } if message.contains("wasi:"));
+            matches!(&first, WitError::Invalid(invalid) if invalid.message.contains("wasi:"));
         if !names_wasi || host.is_empty() {
             return Err(first);
         }

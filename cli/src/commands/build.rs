@@ -36,7 +36,42 @@ impl RegistryArgs {
 
 pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
-    build(&manifest, args.registry.options())?;
+    let report = build(&manifest, args.registry.options())?;
+    if crate::output::json() {
+        for c in &report.components {
+            crate::output::emit(
+                "component",
+                serde_json::json!({
+                    "component": c.name,
+                    "language": c.language,
+                    "world": c.world,
+                    "artifact": c.artifact,
+                    "size": c.size,
+                    "fresh": c.fresh,
+                    "imports": c.imports,
+                    "exports": c.exports,
+                }),
+            );
+        }
+        let links: Vec<_> = report
+            .links
+            .iter()
+            .map(|(importer, import, exporter)| {
+                serde_json::json!({ "importer": importer, "import": import, "exporter": exporter })
+            })
+            .collect();
+        crate::output::emit(
+            "build-finished",
+            serde_json::json!({
+                "success": true,
+                "output": report.output,
+                "size": report.size,
+                "fresh": report.fresh,
+                "links": links,
+                "imports": report.imports,
+            }),
+        );
+    }
     Ok(0)
 }
 

@@ -6,14 +6,6 @@ use compose_toolchains::Tools;
 use super::ManifestArg;
 use crate::output::{status, xml_escape};
 
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub enum MessageFormat {
-    /// Lines for people.
-    Human,
-    /// One JSON document per line.
-    Json,
-}
-
 #[derive(clap::Args)]
 pub struct Args {
     /// Instead of the test files: feed the same random inputs to every implementation of
@@ -26,9 +18,6 @@ pub struct Args {
     /// Random inputs per function (differential mode).
     #[arg(long, default_value_t = 200)]
     cases: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
-    message_format: MessageFormat,
     /// Also write a JUnit XML report here, for CI.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -48,7 +37,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
     let report = super::build::build(&manifest, ops::BuildOptions::default())?;
     let tools = Tools::from_env();
-    let json = args.message_format == MessageFormat::Json;
+    let json = crate::output::json();
     let outcomes = if args.differential {
         let options = DifferentialOptions {
             seed: args.seed,

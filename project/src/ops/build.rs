@@ -69,6 +69,11 @@ pub struct ComponentReport {
     pub size: usize,
     /// Whether it was reused from the last build.
     pub fresh: bool,
+    /// Where its world is declared (`file:line:column`).
+    pub declared_at: String,
+    /// The interfaces it imports and exports.
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
 }
 
 /// Builds every component of the project and links them; writes the result to
@@ -166,15 +171,22 @@ pub fn build(
         };
         link_key.update(decl.name.as_bytes());
         link_key.update(Sha256::digest(&bytes));
+        let size = bytes.len();
+        let part = parts.add(&decl.name, bytes)?;
         reports.push(ComponentReport {
             name: decl.name.clone(),
             language: decl.language.to_string(),
             world: decl.world.clone(),
             artifact,
-            size: bytes.len(),
+            size,
             fresh,
+            declared_at: wit
+                .resolve
+                .source_map
+                .render_location(wit.resolve.worlds[world].span),
+            imports: part.imported_interfaces(),
+            exports: part.exported_interfaces(),
         });
-        parts.add(&decl.name, bytes)?;
     }
 
     // The link's inputs: every part's bytes (above), the root, the wiring, the allowed host
@@ -204,9 +216,14 @@ pub fn build(
             .map_err(|e| ProjectError::io(format!("read `{}`", output.display()), e))?
     } else {
         progress(BuildEvent::Linking { root });
+        check_wasi_versions(&parts, &plan)?;
         let unlinked = unlinked_imports(&parts, &plan);
+        let exported: Vec<(String, Vec<String>)> = parts
+            .iter()
+            .map(|p| (p.name.clone(), p.exported_interfaces()))
+            .collect();
         let composed = compose_linker::link(parts, &plan)?;
-        check_host_imports(manifest, &composed, &unlinked)?;
+        check_host_imports(manifest, &composed, &unlinked, &exported)?;
         let _ = std::fs::remove_file(&output_stamp);
         write_atomic(&output, &composed)?;
         write_atomic(&output_stamp, link_stamp.as_bytes())?;
@@ -245,15 +262,78 @@ fn check_world(
     if mismatches.is_empty() {
         return Ok(());
     }
+    let declared_at = wit
+        .resolve
+        .source_map
+        .render_location(wit.resolve.worlds[world].span);
     Err(ProjectError::WorldMismatch {
         component: name.to_string(),
         world: world_name.to_string(),
+        declared_at,
         mismatches: mismatches
             .iter()
             .map(|m| format!("  - {m}"))
             .collect::<Vec<_>>()
             .join("\n"),
     })
+}
+
+/// Refuses WASI imports the runtime cannot satisfy: another major or minor version than the
+/// one it implements, or a newer patch. Different 0.2.x versions across components (each
+/// language's toolchain brings its own) are fine: the host answers them all.
+fn check_wasi_versions(parts: &Parts, plan: &compose_linker::Plan) -> Result<(), ProjectError> {
+    let Some((major, minor, patch)) = compose_runtime::wasi_version() else {
+        return Ok(());
+    };
+    for part in parts.iter().filter(|p| plan.order.contains(&p.name)) {
+        for import in part.imported_interfaces().iter().filter(|i| is_wasi(i)) {
+            let Some(version) = import.split_once('@').map(|(_, v)| v) else {
+                continue;
+            };
+            let mut nums = version.split(['.', '-']).map(|p| p.parse::<u64>().ok());
+            let (Some(Some(ma)), Some(Some(mi)), Some(Some(pa))) =
+                (nums.next(), nums.next(), nums.next())
+            else {
+                continue;
+            };
+            if ma != major || mi != minor || pa > patch {
+                return Err(ProjectError::WasiVersion {
+                    component: part.name.clone(),
+                    import: import.clone(),
+                    host: format!("{major}.{minor}.{patch}"),
+                    range: format!("{major}.{minor}.0 to {major}.{minor}.{patch}"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Exports that nearly match `import` (`ns:pkg/iface@version`): the same interface at another
+/// version, or an interface of the same name in another package. In words, per component.
+fn close_exports(import: &str, exported: &[(String, Vec<String>)]) -> Vec<String> {
+    let split = |name: &str| -> (String, String, String) {
+        let (path, version) = name.split_once('@').unwrap_or((name, ""));
+        let (package, iface) = path.rsplit_once('/').unwrap_or(("", path));
+        (package.to_string(), iface.to_string(), version.to_string())
+    };
+    let (package, iface, version) = split(import);
+    let mut out = Vec::new();
+    for (component, exports) in exported {
+        for e in exports {
+            let (p, i, v) = split(e);
+            if p == package && i == iface && v != version {
+                out.push(format!(
+                    "component `{component}` exports `{e}` (another version)"
+                ));
+            } else if i == iface && p != package {
+                out.push(format!(
+                    "component `{component}` exports `{e}` (the same name in another package)"
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// For every import the plan leaves unconnected: (importer, import).
@@ -278,6 +358,7 @@ fn check_host_imports(
     manifest: &Manifest,
     composed: &[u8],
     unlinked: &[(String, String)],
+    exported: &[(String, Vec<String>)],
 ) -> Result<(), ProjectError> {
     for import in host_imports(composed)? {
         if is_wasi(&import) || manifest.host_imports.contains(&import) {
@@ -294,10 +375,18 @@ fn check_host_imports(
             .map(|c| c.name.clone())
             .filter(|c| *c != importer)
             .collect();
-        let help = format!(
-            "add a component whose world exports `{import}`{}, or list it under `[compose] host-imports` if the host that runs the result provides it",
-            if exporters.is_empty() { String::new() } else { format!(" (none of {} does)", exporters.join(", ")) }
-        );
+        let close = close_exports(&import, exported);
+        let help = if close.is_empty() {
+            format!(
+                "add a component whose world exports `{import}`{}, or list it under `[compose] host-imports` if the host that runs the result provides it",
+                if exporters.is_empty() { String::new() } else { format!(" (none of {} does)", exporters.join(", ")) }
+            )
+        } else {
+            format!(
+                "close, but not the same: {}. Make the versions and packages agree (in the WIT of the importer or of the exporter), then build again",
+                close.join("; ")
+            )
+        };
         return Err(ProjectError::Unsatisfied {
             importer,
             import,

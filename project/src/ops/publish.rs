@@ -44,7 +44,7 @@ fn publish_reference(client: &Client, target: &str) -> Result<Reference, Project
     if target.contains('/') {
         let reference = Reference::parse(target)?;
         if reference.tag.is_none() || reference.digest.is_some() {
-            return Err(ProjectError::New {
+            return Err(ProjectError::Publish {
                 message: format!("cannot publish to `{target}`: it names no tag"),
                 help: "publish to a tag, e.g. `host:port/ns/name:1.0.0`".into(),
             });
@@ -52,7 +52,7 @@ fn publish_reference(client: &Client, target: &str) -> Result<Reference, Project
         return Ok(reference);
     }
     let spec = PackageSpec::parse(target)?;
-    let version = spec.exact_version().ok_or_else(|| ProjectError::New {
+    let version = spec.exact_version().ok_or_else(|| ProjectError::Publish {
         message: format!("cannot publish `{target}`: publishing needs an exact version"),
         help: format!("write it as `{}@1.0.0`", spec.id()),
     })?;

@@ -27,6 +27,12 @@ pub struct LoadedWit {
 /// Reads `path`: a folder of WIT (with its `deps/`; WASI packages it names and lacks come
 /// from compose's runtime), or a `.wasm` component or WIT package.
 pub fn load_wit_source(path: &Path) -> Result<LoadedWit, ProjectError> {
+    if !path.exists() {
+        return Err(ProjectError::Input {
+            message: format!("`{}` does not exist", path.display()),
+            help: "give a folder of WIT files, or a `.wasm` component or WIT package".into(),
+        });
+    }
     if path.is_dir() {
         let wit = ProjectWit::load_reading_only(path, compose_runtime::WASI_WIT)?;
         return Ok(LoadedWit {

@@ -1,0 +1,96 @@
+//! `compose check`: every component against its declared world, and the composed result's
+//! imports against what the host provides; for CI.
+
+use compose_project::ops::BuildReport;
+use compose_project::Manifest;
+
+use super::build::RegistryArgs;
+use super::ManifestArg;
+use crate::output::{emit, json, status};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    manifest: ManifestArg,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+pub fn exec(args: Args) -> miette::Result<i32> {
+    let manifest = args.manifest.load()?;
+    // A build checks each component it makes against its world before keeping it, and the
+    // result's imports before writing it; what is fresh passed those checks when it was made.
+    let report = super::build::build(&manifest, args.registry.options())?;
+    show(&manifest, &report);
+    Ok(0)
+}
+
+fn show(manifest: &Manifest, report: &BuildReport) {
+    for c in &report.components {
+        if json() {
+            emit(
+                "component-checked",
+                serde_json::json!({
+                    "component": c.name,
+                    "world": c.world,
+                    "declared_at": c.declared_at,
+                    "language": c.language,
+                    "artifact": c.artifact,
+                    "imports": c.imports,
+                    "exports": c.exports,
+                }),
+            );
+        } else {
+            status(
+                "Checked",
+                &format!(
+                    "{} implements world `{}` ({}): exports {}",
+                    c.name,
+                    c.world,
+                    c.declared_at,
+                    list(&c.exports)
+                ),
+            );
+        }
+    }
+    let (named, wasi): (Vec<&String>, Vec<&String>) = report
+        .imports
+        .iter()
+        .partition(|i| manifest.host_imports.contains(*i));
+    if json() {
+        emit(
+            "check-finished",
+            serde_json::json!({
+                "success": true,
+                "components": report.components.len(),
+                "output": report.output,
+                "wasi_imports": wasi,
+                "host_imports": named,
+            }),
+        );
+    } else {
+        status(
+            "Checked",
+            &format!(
+                "the result imports {} WASI interfaces, which the host provides{}",
+                wasi.len(),
+                if named.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and {} named in [compose] host-imports", list(&named))
+                }
+            ),
+        );
+    }
+}
+
+fn list<T: AsRef<str>>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "nothing".into();
+    }
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
