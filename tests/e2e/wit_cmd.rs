@@ -81,6 +81,37 @@ fn wit_check_print_and_deps_read_a_project() {
 }
 
 #[test]
+fn wit_diff_reads_a_wasm_on_either_side() {
+    // The matrix's WIT package, encoded as registries hold it, against its source folder.
+    let encoded = repo().join("tests/broken/_components/package.wasm");
+    let folder = repo().join("tests/fixtures/matrix/wit");
+    let mut cmd = compose();
+    cmd.args(["wit", "diff"]).arg(&encoded).arg(&folder);
+    let out = run(&mut cmd).ok();
+    assert_eq!(
+        out.stdout, "matrix:kit@0.1.0 → matrix:kit@0.1.0\n0 changes, 0 breaking\n",
+        "{out}"
+    );
+    // A changed copy of the folder: one function fewer, same version.
+    let changed = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(folder.join("kit.wit")).unwrap();
+    std::fs::write(
+        changed.path().join("kit.wit"),
+        text.replace("    peek: func(c: borrow<counter>) -> u64;\n", ""),
+    )
+    .unwrap();
+    let mut cmd = compose();
+    cmd.args(["wit", "diff"]).arg(&encoded).arg(changed.path());
+    let out = run(&mut cmd);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stdout.contains("removed  interface kit / func peek"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("need version 0.2.0 or later"), "{out}");
+}
+
+#[test]
 fn wit_check_points_at_the_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -139,4 +170,85 @@ fn inspect_shows_the_world_and_what_is_inside() {
     let mut cmd = compose();
     cmd.arg("inspect").arg(Path::new("/nonexistent.wasm"));
     run(&mut cmd).fails().stderr_has(&["/nonexistent.wasm"]);
+}
+
+/// Every stdout line of a `--message-format json` run, parsed.
+fn json_lines(out: &Run) -> Vec<serde_json::Value> {
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{out}")))
+        .collect()
+}
+
+fn of_type<'a>(docs: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    docs.iter().filter(|d| d["type"] == kind).collect()
+}
+
+#[test]
+fn check_and_json_messages_describe_the_project() {
+    let project = copy_example("go-calls-rust");
+    let out = compose_in(project.path(), &["check"]).ok();
+    assert!(
+        out.stderr.contains("Checked app implements world `app` ("),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("WASI interfaces, which the host provides"),
+        "{out}"
+    );
+
+    let docs = json_lines(&compose_in(project.path(), &["check", "--message-format", "json"]).ok());
+    let checked = of_type(&docs, "component-checked");
+    assert_eq!(checked.len(), 2, "{docs:?}");
+    for c in &checked {
+        assert!(c["declared_at"].as_str().unwrap().contains(".wit:"), "{c}");
+        assert!(c["artifact"].as_str().unwrap().ends_with(".wasm"), "{c}");
+    }
+    assert_eq!(of_type(&docs, "check-finished")[0]["success"], true);
+
+    let docs = json_lines(&compose_in(project.path(), &["build", "--message-format", "json"]).ok());
+    let finished = of_type(&docs, "build-finished");
+    assert_eq!(finished.len(), 1, "{docs:?}");
+    let links = finished[0]["links"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{docs:?}");
+    assert_eq!(links[0]["importer"], "app");
+    assert_eq!(of_type(&docs, "component").len(), 2);
+
+    let docs = json_lines(
+        &compose_in(
+            project.path(),
+            &["wit", "check", "--message-format", "json"],
+        )
+        .ok(),
+    );
+    assert_eq!(of_type(&docs, "wit-checked").len(), 1, "{docs:?}");
+
+    let case = repo().join("tests/wit-diff/04-function-removed-with-a-patch-bump");
+    let mut cmd = compose();
+    cmd.current_dir(&case)
+        .args(["wit", "diff", "old", "new", "--message-format", "json"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, Some(1), "{out}");
+    let docs = json_lines(&out);
+    assert_eq!(of_type(&docs, "wit-change")[0]["importers"], "breaking");
+    let done = of_type(&docs, "wit-diff-finished")[0];
+    assert_eq!(done["required_version"], "0.2.0");
+    assert_eq!(done["success"], false);
+
+    // Errors too: one document, with the code a script can match.
+    edit(
+        &project.path().join("compose.toml"),
+        "[project]",
+        "[project]\ncolour = 1",
+    );
+    let out = compose_in(project.path(), &["build", "--message-format", "json"]).fails();
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), 1, "{out}");
+    assert_eq!(docs[0]["type"], "error");
+    assert_eq!(docs[0]["code"], "compose::manifest");
+    assert!(docs[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown field `colour`"));
 }

@@ -103,6 +103,7 @@ pub fn decode_component(bytes: &[u8], what: &str) -> Result<(Resolve, WorldId), 
             },
         });
     }
+    crate::decode::validate(bytes, what)?;
     match wit_component::decode(bytes) {
         Ok(wit_component::DecodedWasm::Component(resolve, world)) => Ok((resolve, world)),
         Ok(wit_component::DecodedWasm::WitPackage(..)) => Err(WitError::NotAComponent {

@@ -41,6 +41,7 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
             "not WebAssembly: it does not start with a component's header"
         }));
     }
+    validate(bytes, what)?;
     let decoded = wit_component::decode(bytes).map_err(|e| invalid(&format!("{e:#}")))?;
     let resolve = decoded.resolve();
     Ok(match &decoded {
@@ -81,6 +82,20 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
             }
         }
     })
+}
+
+/// Validates `bytes` as a whole before anything decodes them. The decoder reads section by
+/// section and reserves what each section's header announces; a hostile header announcing
+/// gigabytes would be believed (found by fuzzing `compose inspect`). Validation works on the
+/// bytes in memory and fails on any section longer than the file.
+pub(crate) fn validate(bytes: &[u8], what: &str) -> Result<(), WitError> {
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(bytes)
+        .map(|_| ())
+        .map_err(|e| WitError::NotAComponent {
+            what: what.to_string(),
+            message: format!("it is not valid: {}", e.message()),
+        })
 }
 
 /// The project's own WIT package, encoded as a component (the form registries hold).

@@ -19,5 +19,6 @@ pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
 pub use test::{test, CaseResult, TestReport};
 pub use wit::{
-    inspect, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection, LoadedWit, Nested,
+    inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,
+    LoadedWit, Nested,
 };

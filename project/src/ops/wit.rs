@@ -195,7 +195,13 @@ pub struct Nested {
 pub fn inspect(path: &Path) -> Result<Inspection, ProjectError> {
     let bytes = std::fs::read(path)
         .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
-    let what = path.display().to_string();
+    inspect_bytes(&bytes, &path.display().to_string())
+}
+
+/// Inspects `bytes` (named `what` in errors); any bytes at all give a result or an error.
+pub fn inspect_bytes(bytes: &[u8], what: &str) -> Result<Inspection, ProjectError> {
+    let bytes = bytes.to_vec();
+    let what = what.to_string();
     if wasmparser::Parser::is_core_wasm(&bytes) {
         return Ok(Inspection {
             kind: "core module",
