@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 n=${1:-5}
 cargo build --release --locked -p compose-cli >/dev/null 2>&1
 compose=$PWD/target/release/compose
+# Guest builds outside the repository use its pinned toolchain (with the wasm targets).
+RUSTUP_TOOLCHAIN=$(rustup show active-toolchain | cut -d' ' -f1)
+export RUSTUP_TOOLCHAIN
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$work/config.yml" <<YML
