@@ -36,7 +36,6 @@ fn every_broken_input_gets_its_exact_diagnostic() {
         .collect();
     cases.sort();
     assert!(cases.len() >= 40, "{} cases", cases.len());
-    let bless = std::env::var_os("COMPOSE_BLESS").is_some();
     let mut failures = Vec::new();
     for case in &cases {
         let dir = tempfile::tempdir().unwrap();
@@ -68,17 +67,7 @@ fn every_broken_input_gets_its_exact_diagnostic() {
             failures.push(format!("{name}: did not fail cleanly\n{out}"));
             continue;
         }
-        let expected_file = case.join("expected.txt");
-        if bless {
-            std::fs::write(&expected_file, &actual).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
-        if actual != expected {
-            failures.push(format!(
-                "{name}\n--- expected\n{expected}--- actual\n{actual}"
-            ));
-        }
+        failures.extend(check_snapshot(case, &actual));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

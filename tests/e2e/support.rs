@@ -158,3 +158,20 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     );
     std::fs::write(path, text.replace(from, to)).unwrap();
 }
+
+/// Compares `actual` with the snapshot `case/expected.txt`, or rewrites the snapshot when
+/// `COMPOSE_BLESS` is set. What differs, as a message naming the case.
+pub fn check_snapshot(case: &Path, actual: &str) -> Option<String> {
+    let expected_file = case.join("expected.txt");
+    if std::env::var_os("COMPOSE_BLESS").is_some() {
+        std::fs::write(&expected_file, actual).unwrap();
+        return None;
+    }
+    let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
+    (actual != expected).then(|| {
+        format!(
+            "{}\n--- expected\n{expected}--- actual\n{actual}",
+            case.file_name().unwrap().to_string_lossy()
+        )
+    })
+}

@@ -16,7 +16,6 @@ fn wit_diff_classifies_every_case_like_its_snapshot() {
         .collect();
     names.sort();
     assert!(names.len() >= 15, "{} cases", names.len());
-    let bless = std::env::var_os("COMPOSE_BLESS").is_some();
     let mut failures = Vec::new();
     for case in &names {
         let mut cmd = compose();
@@ -28,18 +27,7 @@ fn wit_diff_classifies_every_case_like_its_snapshot() {
             case.display()
         );
         let actual = format!("{}[exit {}]\n", out.stdout, out.code.unwrap_or(-1));
-        let expected_file = case.join("expected.txt");
-        if bless {
-            std::fs::write(&expected_file, &actual).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
-        if actual != expected {
-            failures.push(format!(
-                "{}\n--- expected\n{expected}--- actual\n{actual}",
-                case.file_name().unwrap().to_string_lossy()
-            ));
-        }
+        failures.extend(check_snapshot(case, &actual));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -17,6 +17,13 @@ pub struct ProjectWit {
     pub sources: Vec<PathBuf>,
 }
 
+/// How a first load of a WIT folder went.
+enum FirstLoad {
+    Loaded(Box<ProjectWit>),
+    /// It names WASI packages it lacks: the error to report if adding them does not help.
+    NeedsWasi(WitError),
+}
+
 impl ProjectWit {
     /// Loads the WIT package in `dir` and its `dir/deps`.
     pub fn load(dir: &Path) -> Result<Self, WitError> {
@@ -26,21 +33,27 @@ impl ProjectWit {
             });
         }
         let mut resolve = Resolve::default();
-        let (package, source_map) = match resolve.push_dir(dir) {
-            Ok(loaded) => loaded,
-            Err(e) => {
-                // `render_error` adds file:line:column and a source snippet to each layer.
-                return Err(WitError::invalid(dir, resolve.render_error(&e)));
-            }
-        };
+        match resolve.push_dir(dir) {
+            Ok((package, source_map)) => Ok(Self::loaded(resolve, package, dir, &source_map)),
+            // `render_error` adds file:line:column and a source snippet to each layer.
+            Err(e) => Err(WitError::invalid(dir, resolve.render_error(&e))),
+        }
+    }
+
+    fn loaded(
+        resolve: Resolve,
+        package: PackageId,
+        dir: &Path,
+        source_map: &wit_parser::PackageSourceMap,
+    ) -> Self {
         let mut sources: Vec<PathBuf> = source_map.paths().map(Path::to_path_buf).collect();
         sources.sort();
-        Ok(Self {
+        Self {
             resolve,
             package,
             dir: dir.to_path_buf(),
             sources,
-        })
+        }
     }
 
     /// Loads the WIT package in `dir`; if it names WASI packages it does not carry in its
@@ -50,15 +63,10 @@ impl ProjectWit {
     /// exist are never overwritten; when the WIT still does not resolve, the files written
     /// are removed and the first error is returned.
     pub fn load_with_host(dir: &Path, host: &[(&str, &str)]) -> Result<Self, WitError> {
-        let first = match Self::load(dir) {
-            Ok(wit) => return Ok(wit),
-            Err(e) => e,
+        let first = match Self::load_or_wasi_gap(dir, host)? {
+            FirstLoad::Loaded(wit) => return Ok(*wit),
+            FirstLoad::NeedsWasi(first) => first,
         };
-        let names_wasi =
-            matches!(&first, WitError::Invalid(invalid) if invalid.message.contains("wasi:"));
-        if !names_wasi || host.is_empty() {
-            return Err(first);
-        }
         let deps = dir.join("deps");
         let mut written = Vec::new();
         let mut vendor = || -> std::io::Result<()> {
@@ -94,15 +102,10 @@ impl ProjectWit {
     /// the host's WASI packages (`host`) are added in memory. For commands that only read
     /// WIT (`compose wit check|print|diff`).
     pub fn load_reading_only(dir: &Path, host: &[(&str, &str)]) -> Result<Self, WitError> {
-        let first = match Self::load(dir) {
-            Ok(wit) => return Ok(wit),
-            Err(e) => e,
+        let first = match Self::load_or_wasi_gap(dir, host)? {
+            FirstLoad::Loaded(wit) => return Ok(*wit),
+            FirstLoad::NeedsWasi(first) => first,
         };
-        let names_wasi =
-            matches!(&first, WitError::Invalid(invalid) if invalid.message.contains("wasi:"));
-        if !names_wasi || host.is_empty() {
-            return Err(first);
-        }
         // Push the host's packages in an order their own dependencies allow: each once, after
         // the packages it uses (a failed push may leave part of a package behind).
         let mut parsed = Vec::new();
@@ -132,14 +135,22 @@ impl ProjectWit {
             pushed.push(name);
         }
         let (package, source_map) = resolve.push_dir(dir).map_err(|_| first)?;
-        let mut sources: Vec<PathBuf> = source_map.paths().map(Path::to_path_buf).collect();
-        sources.sort();
-        Ok(Self {
-            resolve,
-            package,
-            dir: dir.to_path_buf(),
-            sources,
-        })
+        Ok(Self::loaded(resolve, package, dir, &source_map))
+    }
+
+    /// Loads `dir` as it is; tells apart WIT that fails only for want of WASI packages the
+    /// host has (the caller adds them) from any other failure (returned as is).
+    fn load_or_wasi_gap(dir: &Path, host: &[(&str, &str)]) -> Result<FirstLoad, WitError> {
+        let first = match Self::load(dir) {
+            Ok(wit) => return Ok(FirstLoad::Loaded(Box::new(wit))),
+            Err(e) => e,
+        };
+        let names_wasi =
+            matches!(&first, WitError::Invalid(invalid) if invalid.message.contains("wasi:"));
+        if !names_wasi || host.is_empty() {
+            return Err(first);
+        }
+        Ok(FirstLoad::NeedsWasi(first))
     }
 
     /// The project package's name, e.g. `demo:greet@0.1.0`.
