@@ -31,6 +31,14 @@ pub enum ProjectError {
         mismatches: String,
     },
 
+    /// Several components do not match their worlds.
+    #[error("{count} components do not match their worlds:\n{details}")]
+    #[diagnostic(
+        code(compose::check::world),
+        help("make each component's exports match its world in the project's WIT (or declare the world it really implements in compose.toml)")
+    )]
+    WorldMismatches { count: usize, details: String },
+
     /// An import that the composed result still has, and nothing provides.
     #[error("component `{importer}` imports `{import}`, but no component exports it and the host does not provide it")]
     #[diagnostic(code(compose::link::unsatisfied), help("{help}"))]

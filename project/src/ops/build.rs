@@ -96,6 +96,8 @@ pub fn build(
     let mut reports = Vec::new();
     let mut parts = Parts::default();
     let mut link_key = Sha256::new();
+    // Every component that does not match its world is reported, not only the first.
+    let mut mismatched: Vec<ProjectError> = Vec::new();
     for decl in &manifest.components {
         let world = wit.world(&decl.world).map_err(|e| {
             manifest.error_at(
@@ -157,7 +159,10 @@ pub fn build(
                     compose_linker::componentize(&decl.name, &bytes, &wit.resolve, world, adapter)?
                 }
             };
-            check_world(&decl.name, &decl.world, &bytes, &wit, world)?;
+            if let Err(e) = check_world(&decl.name, &decl.world, &bytes, &wit, world) {
+                mismatched.push(e);
+                continue;
+            }
             // Stamp last: a build interrupted before this point is redone next time.
             let _ = std::fs::remove_file(&stamp_path);
             write_atomic(&artifact, &bytes)?;
@@ -187,6 +192,19 @@ pub fn build(
             imports: part.imported_interfaces(),
             exports: part.exported_interfaces(),
         });
+    }
+
+    match mismatched.len() {
+        0 => {}
+        1 => return Err(mismatched.remove(0)),
+        count => {
+            let details = mismatched
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(ProjectError::WorldMismatches { count, details });
+        }
     }
 
     // The link's inputs: every part's bytes (above), the root, the wiring, the allowed host
