@@ -38,7 +38,6 @@ pub fn componentize(
         resolve,
         world,
         StringEncoding::UTF8,
-        false,
     )
     .map_err(fail)?;
     ComponentEncoder::default()

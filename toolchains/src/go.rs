@@ -400,8 +400,6 @@ fn import_name(import: &str) -> &str {
 fn options(generate_stubs: bool) -> wit_bindgen_go::Opts {
     wit_bindgen_go::Opts {
         format: wit_bindgen_go::Format::False,
-        // Unquiet, it prints an empty line into compose's progress output on every build.
-        quiet: true,
         generate_stubs,
         ..Default::default()
     }

@@ -100,7 +100,7 @@ pub(crate) fn validate(bytes: &[u8], what: &str) -> Result<(), WitError> {
 
 /// The project's own WIT package, encoded as a component (the form registries hold).
 pub fn encode_package(resolve: &Resolve, package: PackageId) -> Result<Vec<u8>, WitError> {
-    wit_component::encode(resolve, package, false).map_err(|e| WitError::Encode {
+    wit_component::encode(resolve, package).map_err(|e| WitError::Encode {
         message: format!("cannot encode the WIT package: {e:#}"),
     })
 }
