@@ -33,13 +33,8 @@ pub fn componentize(
         message: format!("{e:#}"),
     };
     let mut module = core.to_vec();
-    wit_component::embed_component_metadata(
-        &mut module,
-        resolve,
-        world,
-        StringEncoding::UTF8,
-    )
-    .map_err(fail)?;
+    wit_component::embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8)
+        .map_err(fail)?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)
