@@ -14,7 +14,7 @@ fn invalid_title(path: &Path, message: &str, location: &Option<String>) -> Strin
 /// line with the error as its label; the message keeps the location in words too.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{}", invalid_title(path, message, location))]
-#[diagnostic(code(compose::wit::invalid), help("fix the WIT at the location shown"))]
+#[diagnostic(code(compose::wit::invalid))]
 pub struct InvalidWit {
     pub path: PathBuf,
     /// wit-parser's own message (its first layers, without its snippet when located).
@@ -26,6 +26,17 @@ pub struct InvalidWit {
     #[label("{label}")]
     span: Option<miette::SourceSpan>,
     label: String,
+    #[help]
+    help: String,
+}
+
+/// What to do about a WIT error: a missing package may be one to fetch.
+fn invalid_help(message: &str) -> String {
+    if message.contains("not found. known packages") {
+        "fix the name at the location shown; or, if the package is published, name the registry that serves its namespace (COMPOSE_REGISTRY, or registries.toml) and `compose build` fetches it into wit/deps".into()
+    } else {
+        "fix the WIT at the location shown".into()
+    }
 }
 
 impl WitError {
@@ -101,6 +112,7 @@ impl WitError {
                     src: Some(miette::NamedSource::new(file, text)),
                     span: Some(miette::SourceSpan::from(offset..offset + len)),
                     label,
+                    help: invalid_help(&rendered),
                 }))
             }
             _ => WitError::Invalid(Box::new(InvalidWit {
@@ -110,6 +122,7 @@ impl WitError {
                 src: None,
                 span: None,
                 label: String::new(),
+                help: invalid_help(&rendered),
             })),
         }
     }

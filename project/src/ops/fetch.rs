@@ -71,10 +71,16 @@ pub(crate) fn fetch(
     let mut deps_files: Vec<(PathBuf, String)> = Vec::new();
     for package in &missing {
         let spec = PackageSpec::parse(package)?;
+        // No registry for its namespace and nothing locked: most likely a name mistyped in
+        // the WIT, which loading the WIT reports at its line.
+        let locked = old.find("wit", package, &spec.to_string()).is_some();
+        if !locked && client.config().reference_for(&spec, "0.0.0").is_err() {
+            continue;
+        }
         let what = format!("{package} (WIT)");
         let (entry, pulled) = pull(&client, &old, "wit", package, &spec, &mut || pulling(&what))?;
         let Decoded::WitPackage { resolve, .. } = decode(&pulled.bytes, &entry.reference)? else {
-            return Err(ProjectError::New {
+            return Err(ProjectError::Input {
                 message: format!("`{}` is a component, not a WIT package", entry.reference),
                 help: format!(
                     "publish the WIT package `{package}` (`compose publish --wit`) there"
