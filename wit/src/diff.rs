@@ -140,41 +140,21 @@ pub fn diff(old: &Resolve, old_pkg: PackageId, new: &Resolve, new_pkg: PackageId
         new_pkg,
         changes: Vec::new(),
     };
-    for (name, id) in &o.interfaces {
+    for (name, before, after) in by_name(&o.interfaces, &n.interfaces) {
         let item = format!("interface {name}");
-        match n.interfaces.get(name) {
-            Some(new_id) => d.interface(&item, *id, *new_id),
-            None => d.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+        match (before, after) {
+            (Some(old_id), Some(new_id)) => d.interface(&item, *old_id, *new_id),
+            (Some(_), None) => d.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+            _ => d.push(&item, ChangeKind::Added, None, Compatible, Compatible),
         }
     }
-    for name in n
-        .interfaces
-        .keys()
-        .filter(|k| !o.interfaces.contains_key(*k))
-    {
-        d.push(
-            &format!("interface {name}"),
-            ChangeKind::Added,
-            None,
-            Compatible,
-            Compatible,
-        );
-    }
-    for (name, id) in &o.worlds {
+    for (name, before, after) in by_name(&o.worlds, &n.worlds) {
         let item = format!("world {name}");
-        match n.worlds.get(name) {
-            Some(new_id) => d.world(&item, *id, *new_id),
-            None => d.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
+        match (before, after) {
+            (Some(old_id), Some(new_id)) => d.world(&item, *old_id, *new_id),
+            (Some(_), None) => d.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
+            _ => d.push(&item, ChangeKind::Added, None, Compatible, Compatible),
         }
-    }
-    for name in n.worlds.keys().filter(|k| !o.worlds.contains_key(*k)) {
-        d.push(
-            &format!("world {name}"),
-            ChangeKind::Added,
-            None,
-            Compatible,
-            Compatible,
-        );
     }
     Diff {
         old: o.name.to_string(),
@@ -213,27 +193,21 @@ impl Differ<'_> {
 
     fn interface(&mut self, at: &str, old_id: InterfaceId, new_id: InterfaceId) {
         let (o, n) = (&self.old.interfaces[old_id], &self.new.interfaces[new_id]);
-        for (name, ty) in &o.types {
+        for (name, before, after) in by_name(&o.types, &n.types) {
             let item = format!("{at} / type {name}");
-            match n.types.get(name) {
-                Some(new_ty) => self.type_def(&item, *ty, *new_ty),
-                None => self.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+            match (before, after) {
+                (Some(old_ty), Some(new_ty)) => self.type_def(&item, *old_ty, *new_ty),
+                (Some(_), None) => {
+                    self.push(&item, ChangeKind::Removed, None, Breaking, Compatible)
+                }
+                _ => self.push(&item, ChangeKind::Added, None, Compatible, Compatible),
             }
         }
-        for name in n.types.keys().filter(|k| !o.types.contains_key(*k)) {
-            self.push(
-                &format!("{at} / type {name}"),
-                ChangeKind::Added,
-                None,
-                Compatible,
-                Compatible,
-            );
-        }
-        for (name, f) in &o.functions {
+        for (name, before, after) in by_name(&o.functions, &n.functions) {
             let item = format!("{at} / func {name}");
-            match n.functions.get(name) {
-                Some(new_f) => {
-                    let (before, after) = (signature(self.old, f), signature(self.new, new_f));
+            match (before, after) {
+                (Some(old_f), Some(new_f)) => {
+                    let (before, after) = (signature(self.old, old_f), signature(self.new, new_f));
                     if before != after {
                         self.push(
                             &item,
@@ -245,18 +219,12 @@ impl Differ<'_> {
                     }
                 }
                 // Callers may call it; implementers that still export it are fine.
-                None => self.push(&item, ChangeKind::Removed, None, Breaking, Compatible),
+                (Some(_), None) => {
+                    self.push(&item, ChangeKind::Removed, None, Breaking, Compatible)
+                }
+                // Callers built before never call it; implementers must now provide it.
+                _ => self.push(&item, ChangeKind::Added, None, Compatible, Breaking),
             }
-        }
-        for name in n.functions.keys().filter(|k| !o.functions.contains_key(*k)) {
-            // Callers built before never call it; implementers must now provide it.
-            self.push(
-                &format!("{at} / func {name}"),
-                ChangeKind::Added,
-                None,
-                Compatible,
-                Breaking,
-            );
         }
     }
 
@@ -433,6 +401,24 @@ impl Differ<'_> {
             }
         }
     }
+}
+
+/// The names of two maps, the old order first and then what only the new one has, each with
+/// its value on either side.
+fn by_name<'m, V>(
+    old: &'m wit_parser::IndexMap<String, V>,
+    new: &'m wit_parser::IndexMap<String, V>,
+) -> Vec<(&'m str, Option<&'m V>, Option<&'m V>)> {
+    let mut out: Vec<_> = old
+        .iter()
+        .map(|(k, v)| (k.as_str(), Some(v), new.get(k)))
+        .collect();
+    out.extend(
+        new.iter()
+            .filter(|(k, _)| !old.contains_key(*k))
+            .map(|(k, v)| (k.as_str(), None, Some(v))),
+    );
+    out
 }
 
 fn kind_name(k: &TypeDefKind) -> &'static str {
