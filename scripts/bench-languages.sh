@@ -29,7 +29,7 @@ printf "%-10s %12s %12s %14s %22s\n" component size "cold build" "warm rebuild" 
 for c in calc-rust calc-go calc-c calc-py; do
     echo "${comment[$c]} touched" >> "$work/calc/${source[$c]}"
     warm=$("$compose" build --manifest-path "$manifest" 2>&1 | built_secs "$c")
-    wasm="$work/calc/target/compose/components/$c/$c.wasm"
+    wasm="$work/calc/target/compose/dev/components/$c/$c.wasm"
     "$compose" run "$wasm" --invoke 'add(1, 2)' >/dev/null 2>&1   # compile once, into the cache
     run=$(for _ in $(seq "$n"); do t0=$(now); "$compose" run "$wasm" --invoke 'add(1, 2)' >/dev/null 2>&1; echo $(( ($(now) - t0) / 1000 )); done | median)
     printf "%-10s %12s %11ss %13ss %19s ms\n" "$c" "$(stat -c %s "$wasm")" "$(echo "$cold_log" | built_secs "$c")" "$warm" "$(awk -v u="$run" 'BEGIN { printf "%.1f", u / 1000 }')"

@@ -38,9 +38,9 @@ for example in python-uses-c rust-calls-go; do
     "$compose" build --manifest-path "$work/$example/compose.toml" >/dev/null 2>&1
 done
 declare -A files=(
-    [c-codec]=$work/python-uses-c/target/compose/components/codec/codec.wasm
-    [rust-calls-go]=$work/rust-calls-go/target/compose/rust-calls-go.wasm
-    [python-uses-c]=$work/python-uses-c/target/compose/python-uses-c.wasm
+    [c-codec]=$work/python-uses-c/target/compose/dev/components/codec/codec.wasm
+    [rust-calls-go]=$work/rust-calls-go/target/compose/dev/rust-calls-go.wasm
+    [python-uses-c]=$work/python-uses-c/target/compose/dev/python-uses-c.wasm
 )
 printf "%-14s %10s %12s %12s %14s %14s\n" artifact size "publish" "republish" "pull (cold)" "pull (cached)"
 for name in c-codec rust-calls-go python-uses-c; do

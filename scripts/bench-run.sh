@@ -10,7 +10,7 @@ n=${1:-20}
 cargo build --release --locked -p compose-cli
 compose=$PWD/target/release/compose
 "$compose" build --manifest-path examples/rust-calls-go/compose.toml >/dev/null 2>&1
-wasm=$PWD/examples/rust-calls-go/target/compose/rust-calls-go.wasm
+wasm=$PWD/examples/rust-calls-go/target/compose/dev/rust-calls-go.wasm
 
 echo "== in process"
 cargo bench --locked -p compose-runtime --bench instantiate -- "$wasm" 500 2>/dev/null | grep -v '^$'

@@ -30,7 +30,7 @@ cold=$(time_ms "$compose" build --manifest-path "$manifest")
 warm=$(for _ in $(seq "$n"); do time_ms "$compose" build --manifest-path "$manifest"; done | median)
 go_src="$work/project/greeter/export_demo_greet_greeter/greeter.go"
 touched=$(for i in $(seq "$n"); do echo "// touch $i" >> "$go_src"; time_ms "$compose" build --manifest-path "$manifest"; done | median)
-wasm="$work/project/target/compose/rust-calls-go.wasm"
+wasm="$work/project/target/compose/dev/rust-calls-go.wasm"
 size=$(stat -c %s "$wasm")
 "$compose" run "$wasm" >/dev/null 2>&1   # fills the compiled-code cache
 run=$(for _ in $(seq "$n"); do time_ms "$compose" run "$wasm" -- bench; done | median)

@@ -24,24 +24,18 @@ pub fn json() -> bool {
     JSON.load(Ordering::Relaxed)
 }
 
-/// Prints one JSON message (`{"type": ..., ...}`) on stdout.
-pub fn emit(kind: &str, mut value: serde_json::Value) {
-    if let Some(map) = value.as_object_mut() {
-        map.insert("type".into(), kind.into());
-    }
-    println!("{value}");
+/// Prints one machine message (a line of JSON) on stdout.
+pub fn emit(message: &compose_project::Message<'_>) {
+    println!("{}", message.to_json());
 }
 
 /// An error as a JSON message: its code, message and help.
 pub fn emit_error(report: &miette::Report) {
-    emit(
-        "error",
-        serde_json::json!({
-            "code": report.code().map(|c| c.to_string()),
-            "message": report.to_string(),
-            "help": report.help().map(|h| h.to_string()),
-        }),
-    );
+    emit(&compose_project::Message::Error {
+        code: report.code().map(|c| c.to_string()),
+        message: report.to_string(),
+        help: report.help().map(|h| h.to_string()),
+    });
 }
 
 /// The exit code of a command that failed (a guest's own exit code is passed through as is).
@@ -93,7 +87,12 @@ pub fn install_error_reporting() {
         };
         Box::new(opts.build())
     }));
+    // A panic on another thread (a bindings generator that gave up, say) is turned into an
+    // error by the code that joins that thread; only one on the main thread is a crash.
     std::panic::set_hook(Box::new(|info| {
+        if std::thread::current().name() != Some("main") {
+            return;
+        }
         eprintln!(
             "error: compose hit an internal error (a bug, not a problem with your project): {info}"
         );

@@ -16,7 +16,8 @@ pub enum Adapter {
     Command,
 }
 
-/// Turns a WASI preview1 core module into a component of `world`.
+/// Turns a WASI preview1 core module into a component of `world`, whose strings cross the
+/// boundary in `encoding` (what its bindings were generated for).
 ///
 /// The world is embedded first: without it wit-component gives no error, just a component
 /// with an empty world. The preview1 reactor adapter then maps WASI preview1 calls onto
@@ -27,14 +28,14 @@ pub fn componentize(
     resolve: &Resolve,
     world: WorldId,
     adapter: Adapter,
+    encoding: StringEncoding,
 ) -> Result<Vec<u8>, LinkError> {
     let fail = |e: anyhow::Error| LinkError::Componentize {
         component: component.to_string(),
         message: format!("{e:#}"),
     };
     let mut module = core.to_vec();
-    wit_component::embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8)
-        .map_err(fail)?;
+    wit_component::embed_component_metadata(&mut module, resolve, world, encoding).map_err(fail)?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)

@@ -31,7 +31,7 @@ pub enum LinkError {
     )]
     #[diagnostic(
         code(compose::link::ambiguous),
-        help("choose one in compose.toml: [compose] wire = {{ \"{import}\" = \"<component>\" }}")
+        help("choose one in compose.toml: for every importer, `[compose.wire]` with `\"{import}\" = \"<component>\"`; for `{importer}` alone, `[compose.wire.{importer}]` with the same line")
     )]
     Ambiguous {
         importer: String,
@@ -39,13 +39,15 @@ pub enum LinkError {
         providers: String,
     },
 
-    /// The manifest wires an import to a part that does not export it.
-    #[error("compose.toml wires `{import}` to `{provider}`, but `{provider}` {reason}")]
+    /// The manifest wires an import to a part that does not export it, or names an importer
+    /// or an import that does not exist.
+    #[error("compose.toml wires `{import}`{} to `{provider}`, but {reason}", importer.as_ref().map(|i| format!(" of `{i}`")).unwrap_or_default())]
     #[diagnostic(
         code(compose::link::bad_wire),
-        help("fix `[compose] wire` in compose.toml")
+        help("fix `[compose.wire]` in compose.toml: each entry names an import (`ns:pkg/iface@version`, or a function's name) and the component that exports it; `[compose.wire.<importer>]` does so for one importer")
     )]
     BadWire {
+        importer: Option<String>,
         import: String,
         provider: String,
         reason: String,
@@ -55,21 +57,21 @@ pub enum LinkError {
     #[error("the components import each other in a cycle: {cycle}")]
     #[diagnostic(
         code(compose::link::cycle),
-        help("a component cannot (indirectly) import itself; move the shared interface into a third component")
+        help("a component cannot (indirectly) import itself; a middle component that imports and exports the same interface needs `[compose.wire.<middle>]` naming the component behind it")
     )]
     Cycle { cycle: String },
 
-    /// wasm-compose refused a connection (usually a type mismatch) or the encoding.
-    #[error("linking `{importer}`'s import `{import}` to `{exporter}` failed: {message}")]
+    /// What the importer expects of an interface is not what the exporter provides.
+    #[error("`{importer}` imports `{import}` from `{exporter}`, but their types differ:\n{}", differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(
-        code(compose::link::connect),
-        help("both components must be built against the same version of the interface's WIT")
+        code(compose::link::mismatch),
+        help("both components must be built from the same WIT for `{import}`: rebuild the one that is out of date, or make their WIT packages agree")
     )]
-    Connect {
+    Mismatch {
         importer: String,
         import: String,
         exporter: String,
-        message: String,
+        differences: Vec<String>,
     },
 
     /// The composition could not be encoded or did not validate.
@@ -77,11 +79,26 @@ pub enum LinkError {
     #[diagnostic(code(compose::link::encode))]
     Encode { message: String },
 
-    /// Imports remain that neither another component nor the host provides.
-    #[error("the composed component still imports {imports}, which no component exports and the host does not provide")]
+    /// An import that the composed result still has, and nothing provides.
+    #[error("component `{importer}` imports {what} `{import}`, but no component exports it and the host does not provide it")]
+    #[diagnostic(code(compose::link::unsatisfied), help("{help}"))]
+    Unsatisfied {
+        importer: String,
+        what: &'static str,
+        import: String,
+        help: String,
+    },
+
+    /// A component imports a WASI version the runtime does not implement.
+    #[error("component `{component}` imports `{import}`, but compose runs WASI {host}")]
     #[diagnostic(
-        code(compose::link::unsatisfied),
-        help("add a component whose world exports it, or list it in `[compose] host-imports` if the host that runs the result provides it")
+        code(compose::link::wasi_version),
+        help("build it against a WASI version from {range} (update its toolchain or its WIT); other 0.2 versions compose together")
     )]
-    Unsatisfied { imports: String },
+    WasiVersion {
+        component: String,
+        import: String,
+        host: String,
+        range: String,
+    },
 }

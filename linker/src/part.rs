@@ -1,107 +1,120 @@
-use wasm_compose::graph::Component;
-use wasmparser::{ComponentExternalKind, Validator, WasmFeatures};
+//! One component taking part in a composition: its imports and exports, read with the
+//! composition graph's own types so that links can be type-checked across components.
 
-use crate::LinkError;
+use serde::{Deserialize, Serialize};
+use wac_graph::types::{ItemKind, Type, Types};
+use wac_graph::PackageId;
 
-/// One finished component taking part in a composition, with its imports and exports read.
+/// What an imported or exported name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemClass {
+    /// An interface instance with functions (or resources).
+    Interface,
+    /// An interface instance that holds only value types: nothing to call, nothing to
+    /// implement, so any host gives it (Wasmtime needs no definition for it).
+    TypesOnly,
+    /// A function of the world itself (`import f: func();`).
+    Function,
+    /// Anything else (a type, a component, a module, a value): never linked.
+    Other,
+}
+
+impl ItemClass {
+    /// Whether an export of class `export` can satisfy an import of this class.
+    pub fn linkable_to(self, export: ItemClass) -> bool {
+        match self {
+            ItemClass::Interface | ItemClass::TypesOnly => {
+                matches!(export, ItemClass::Interface | ItemClass::TypesOnly)
+            }
+            ItemClass::Function => export == ItemClass::Function,
+            ItemClass::Other => false,
+        }
+    }
+
+    fn of(types: &Types, kind: &ItemKind) -> Self {
+        match kind {
+            ItemKind::Func(_) => ItemClass::Function,
+            ItemKind::Instance(id) => {
+                let values_only = types[*id]
+                    .exports
+                    .values()
+                    .all(|k| matches!(k, ItemKind::Type(Type::Value(_))));
+                if values_only {
+                    ItemClass::TypesOnly
+                } else {
+                    ItemClass::Interface
+                }
+            }
+            _ => ItemClass::Other,
+        }
+    }
+}
+
+/// A name a component imports or exports, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// `ns:pkg/iface@version` for an interface, the plain name for a function.
+    pub name: String,
+    pub class: ItemClass,
+}
+
+/// One component of a composition.
+#[derive(Debug, Clone)]
 pub struct Part {
     /// Its name in the manifest.
     pub name: String,
-    pub(crate) component: Component<'static>,
-}
-
-/// The parts of one composition. They are validated by one shared validator: wasm-compose
-/// compares types across components, which only works for types of the same validator.
-pub struct Parts {
-    validator: Validator,
-    pub(crate) parts: Vec<Part>,
-}
-
-impl Default for Parts {
-    fn default() -> Self {
-        Self {
-            validator: validator(),
-            parts: Vec::new(),
-        }
-    }
-}
-
-impl Parts {
-    /// Parses, validates and adds a component.
-    pub fn add(&mut self, name: &str, bytes: Vec<u8>) -> Result<&Part, LinkError> {
-        let part = Part::new(&mut self.validator, name, bytes)?;
-        self.parts.push(part);
-        Ok(self.parts.last().expect("just pushed"))
-    }
-
-    /// The parts, in the order they were added.
-    pub fn iter(&self) -> impl Iterator<Item = &Part> {
-        self.parts.iter()
-    }
+    pub(crate) package: PackageId,
+    pub(crate) bytes: Vec<u8>,
+    /// What it imports, in its own order.
+    pub imports: Vec<Item>,
+    /// What it exports.
+    pub exports: Vec<Item>,
 }
 
 impl Part {
-    /// Parses and validates a component.
-    fn new(validator: &mut Validator, name: &str, bytes: Vec<u8>) -> Result<Self, LinkError> {
-        let invalid = |message: String| LinkError::Invalid {
-            component: name.to_string(),
-            message,
+    pub(crate) fn new(
+        name: &str,
+        package: PackageId,
+        bytes: Vec<u8>,
+        types: &Types,
+        world: &wac_graph::types::World,
+    ) -> Self {
+        let items = |map: &mut dyn Iterator<Item = (&String, &ItemKind)>| {
+            map.map(|(name, kind)| Item {
+                name: name.clone(),
+                class: ItemClass::of(types, kind),
+            })
+            .collect()
         };
-        if wasmparser::Parser::is_core_wasm(&bytes) {
-            return Err(invalid("it is a core module, not a component".into()));
-        }
-        if !wasmparser::Parser::is_component(&bytes) {
-            return Err(invalid(
-                "it does not start with the component binary header".into(),
-            ));
-        }
-        let component =
-            Component::from_bytes(validator, name, bytes).map_err(|e| invalid(format!("{e:#}")))?;
-        Ok(Self {
+        Self {
             name: name.to_string(),
-            component,
-        })
-    }
-
-    /// Names of the instances (interfaces) it imports.
-    pub fn imported_interfaces(&self) -> Vec<String> {
-        self.component
-            .imports()
-            .filter(|(_, _, ty)| matches!(ty, wasmparser::ComponentTypeRef::Instance(_)))
-            .map(|(_, name, _)| name.to_string())
-            .collect()
-    }
-
-    /// Names of the instances (interfaces) it exports.
-    pub fn exported_interfaces(&self) -> Vec<String> {
-        self.component
-            .exports()
-            .filter(|(_, _, kind, _)| *kind == ComponentExternalKind::Instance)
-            .map(|(_, name, _, _)| name.to_string())
-            .collect()
+            package,
+            imports: items(&mut world.imports.iter()),
+            exports: items(&mut world.exports.iter()),
+            bytes,
+        }
     }
 
     /// The component's bytes.
     pub fn bytes(&self) -> &[u8] {
-        self.component.bytes()
+        &self.bytes
     }
-}
 
-/// Every import of a component: what the host that runs it must provide.
-pub fn host_imports(bytes: &[u8]) -> Result<Vec<String>, LinkError> {
-    let part = Part::new(&mut validator(), "result", bytes.to_vec())?;
-    Ok(part
-        .component
-        .imports()
-        .map(|(_, name, _)| name.to_string())
-        .collect())
-}
+    /// Names of what it imports.
+    pub fn import_names(&self) -> Vec<String> {
+        self.imports.iter().map(|i| i.name.clone()).collect()
+    }
 
-fn validator() -> Validator {
-    Validator::new_with_features(WasmFeatures::all())
-}
+    /// Names of what it exports.
+    pub fn export_names(&self) -> Vec<String> {
+        self.exports.iter().map(|i| i.name.clone()).collect()
+    }
 
-/// The interfaces a component exports.
-pub fn exported_interfaces(bytes: &[u8]) -> Result<Vec<String>, LinkError> {
-    Ok(Part::new(&mut validator(), "component", bytes.to_vec())?.exported_interfaces())
+    /// Its export of `name`, if it can satisfy an import of class `class`.
+    pub fn export_for(&self, name: &str, class: ItemClass) -> Option<&Item> {
+        self.exports
+            .iter()
+            .find(|e| e.name == name && class.linkable_to(e.class))
+    }
 }

@@ -24,7 +24,12 @@ impl NetRule {
             format!("`{spec}` is not an address rule (expected `*`, `IP`, `IP:PORT`, `*:PORT` or `[IPv6]:PORT`)")
         };
         let spec = spec.trim();
-        if spec == "*" || spec.is_empty() {
+        if spec.is_empty() {
+            return Err(
+                "an empty address rule grants nothing you can name: write `*` for any address, or `IP[:PORT]`".into(),
+            );
+        }
+        if spec == "*" {
             return Ok(Self::ANY);
         }
         if let Ok(ip) = spec.parse::<IpAddr>() {
@@ -96,7 +101,12 @@ impl DirGrant {
             Some(r) => match r.rsplit_once(':') {
                 Some((g, "rw")) => (g.to_string(), true),
                 Some((g, "ro")) => (g.to_string(), false),
-                _ => (r.to_string(), false),
+                Some((_, mode)) => {
+                    return Err(format!(
+                        "`{spec}`: unknown mode `{mode}` (expected `:rw` for read-write or `:ro` for read-only, the default)"
+                    ))
+                }
+                None => (r.to_string(), false),
             },
         };
         if guest.is_empty() {
@@ -125,6 +135,63 @@ impl fmt::Display for DirGrant {
                 "read-only"
             }
         )
+    }
+}
+
+/// An environment variable to grant: `NAME=value`, or `NAME` for the host's value of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvGrant {
+    pub name: String,
+    /// `None`: the host's value, read when the run starts.
+    pub value: Option<String>,
+}
+
+impl EnvGrant {
+    /// Parses `NAME=value` or `NAME`. The name must be non-empty and hold no `=`, no control
+    /// character and no NUL; the value no NUL.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let (name, value) = match spec.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (spec, None),
+        };
+        if name.is_empty() {
+            return Err(format!(
+                "`{}`: the variable has no name (expected NAME=value or NAME)",
+                spec.escape_debug()
+            ));
+        }
+        if name.chars().any(|c| c.is_control()) {
+            return Err(format!(
+                "`{}`: a variable name cannot hold control characters",
+                spec.escape_debug()
+            ));
+        }
+        if value.is_some_and(|v| v.contains('\0')) {
+            return Err(format!(
+                "`{}`: a value cannot hold NUL",
+                spec.escape_debug()
+            ));
+        }
+        Ok(Self {
+            name: name.to_string(),
+            value: value.map(str::to_string),
+        })
+    }
+
+    /// The (name, value) to give the guest: the written value, or the host's. `Ok(None)`
+    /// when the host does not have the variable; an error when its value is not UTF-8.
+    pub fn resolve(&self) -> Result<Option<(String, String)>, String> {
+        if let Some(v) = &self.value {
+            return Ok(Some((self.name.clone(), v.clone())));
+        }
+        match std::env::var(&self.name) {
+            Ok(v) => Ok(Some((self.name.clone(), v))),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "the host's `{}` is not UTF-8, which WASI requires; pass a value with `--env {}=...`",
+                self.name, self.name
+            )),
+        }
     }
 }
 
@@ -188,6 +255,9 @@ mod tests {
         assert_eq!(DirGrant::parse("x").unwrap().guest, "x");
         assert!(DirGrant::parse("::/x").is_err());
         assert!(DirGrant::parse("x::").is_err());
+        assert!(DirGrant::parse("x::/g:RW")
+            .unwrap_err()
+            .contains("unknown mode `RW`"));
     }
 
     #[test]
@@ -206,6 +276,28 @@ mod tests {
         assert_eq!(v6.to_string(), "[::1]:80");
         assert!(NetRule::parse("example.com:80").is_err());
         assert!(NetRule::parse("1.2.3.4:http").is_err());
+        assert!(NetRule::parse("").is_err());
+        assert!(NetRule::parse("  ").is_err());
+    }
+
+    #[test]
+    fn env_grants_are_checked() {
+        assert_eq!(
+            EnvGrant::parse("A=1").unwrap(),
+            EnvGrant {
+                name: "A".into(),
+                value: Some("1".into())
+            }
+        );
+        assert!(EnvGrant::parse("=2").is_err());
+        assert!(EnvGrant::parse("A\nB=1").is_err());
+        assert!(EnvGrant::parse("A=x\0y").is_err());
+        assert_eq!(
+            EnvGrant::parse("COMPOSE_SURELY_UNSET_VAR")
+                .unwrap()
+                .resolve(),
+            Ok(None)
+        );
     }
 
     #[test]

@@ -15,12 +15,15 @@ mod invoke;
 mod limits;
 mod run;
 
+pub use cache::{Cache, DEFAULT_MAX_BYTES as CACHE_DEFAULT_MAX, MAX_ENV as CACHE_MAX_ENV};
 pub use error::RunError;
 pub use generate::{minimize, supported, value as random_value, Rng};
-pub use grants::{DirGrant, Grants, NetRule};
+pub use grants::{DirGrant, EnvGrant, Grants, NetRule};
 pub use invoke::{to_wave, type_name, Function, Invoked, Session, Stub};
-pub use limits::{parse_duration, parse_size, show_size, LimitKind, Limits};
-pub use run::{Loaded, Runtime};
+pub use limits::{
+    parse_duration, parse_size, show_size, LimitKind, Limits, MAX_DURATION, MAX_SIZE,
+};
+pub use run::{Caching, Loaded, Runtime};
 
 /// A component-model value (what calls take and return).
 pub use wasmtime::component::Val as Value;

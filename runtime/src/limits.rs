@@ -55,53 +55,65 @@ impl fmt::Display for LimitKind {
     }
 }
 
-/// Parses `64MiB`, `512KiB`, `1GiB`, `1000000` (bytes) and the like.
+/// The largest size a limit takes (a wasm32 memory is at most 4 GiB; a run may have several).
+pub const MAX_SIZE: u64 = 1 << 40;
+
+/// The longest duration a limit takes.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Parses a size: `64MiB`, `512KiB`, `1GiB`, `4096` (bytes), `64MB` (decimal megabytes).
+/// Zero and more than [`MAX_SIZE`] are refused.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| {
-        format!("`{text}` is not a size (expected e.g. 64MiB, 512KiB, 1GiB or bytes)")
-    })?;
-    let scale: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" | "K" | "KB" | "k" => 1 << 10,
-        "MiB" | "M" | "MB" => 1 << 20,
-        "GiB" | "G" | "GB" => 1 << 30,
-        other => {
-            return Err(format!(
-                "`{text}`: unknown size unit `{other}` (use KiB, MiB or GiB)"
-            ))
-        }
-    };
-    n.checked_mul(scale)
-        .ok_or_else(|| format!("`{text}` is too large"))
+    let bytes = text
+        .trim()
+        .parse::<bytesize::ByteSize>()
+        .map_err(|_| {
+            format!(
+                "`{text}` is not a size (expected e.g. 64MiB, 512KiB, 1GiB or a number of bytes)"
+            )
+        })?
+        .as_u64();
+    if bytes == 0 {
+        return Err(format!("`{text}`: a limit must be more than zero"));
+    }
+    if bytes > MAX_SIZE {
+        return Err(format!(
+            "`{text}` is more than the largest limit, {}",
+            show_size(MAX_SIZE)
+        ));
+    }
+    Ok(bytes)
 }
 
-/// Parses `1s`, `500ms`, `2m`, `1.5s`.
+/// Parses a duration: `1s`, `500ms`, `2m`, `1h 30m`, `1.5s`. Zero and more than a year are
+/// refused.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (expected e.g. 1s, 500ms, 2m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        other => {
-            return Err(format!(
-                "`{text}`: unknown time unit `{other}` (use ms, s or m)"
-            ))
-        }
-    };
-    if !(secs.is_finite() && secs > 0.0) {
-        return Err(format!("`{text}`: a timeout must be more than zero"));
+    let parsed = humantime::parse_duration(t).or_else(|e| {
+        // humantime takes whole numbers; `1.5s` is common enough to take too.
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        let n: f64 = number.parse().map_err(|_| e.to_string())?;
+        let scale = match unit.trim() {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(e.to_string()),
+        };
+        Duration::try_from_secs_f64(n * scale).map_err(|e| e.to_string())
+    });
+    let d =
+        parsed.map_err(|_| format!("`{text}` is not a duration (expected e.g. 1s, 500ms, 2m)"))?;
+    if d.is_zero() {
+        return Err(format!("`{text}`: a limit must be more than zero"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    if d > MAX_DURATION {
+        return Err(format!("`{text}` is more than the longest limit, 365 days"));
+    }
+    Ok(d)
 }
 
 /// Formats a byte count the way the flags take it.
@@ -124,11 +136,18 @@ mod tests {
         assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("lots").is_err());
-        assert!(parse_size("5TiB").is_err());
+        assert!(parse_size("5PiB").is_err());
+        assert!(parse_size("0").is_err());
+        assert_eq!(parse_size("64MB").unwrap(), 64_000_000);
         assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("0ns").is_err());
+        assert!(parse_duration("99999999999999999s").is_err());
+        assert!(parse_duration("1e300s").is_err());
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(show_size(64 << 20), "64MiB");
     }
 }

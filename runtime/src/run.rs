@@ -8,13 +8,17 @@ use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::cache::Cache;
 use crate::limits::{show_size, LimitKind, Limits};
-use crate::{cache, Grants, RunError};
+use crate::{Grants, RunError};
 
-/// The embedded engine and, optionally, the folder of its compiled-code cache.
+/// The largest component file compose runs (1 GiB).
+const MAX_COMPONENT_SIZE: u64 = 1 << 30;
+
+/// The embedded engine and, optionally, its compiled-code cache.
 pub struct Runtime {
     engine: Engine,
-    cache_dir: Option<PathBuf>,
+    cache: Option<Cache>,
 }
 
 /// A compiled component, ready to instantiate.
@@ -23,6 +27,17 @@ pub struct Loaded {
     pub(crate) component: Component,
     /// Whether the compiled code came from the cache.
     pub from_cache: bool,
+}
+
+/// Whether compiled code is kept for the next run, told before a compilation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// It will be cached.
+    Kept,
+    /// The cache folder cannot be written: every run compiles.
+    ReadOnly,
+    /// No cache was asked for.
+    Off,
 }
 
 pub(crate) struct State {
@@ -89,56 +104,62 @@ impl Runtime {
         // its cost is a load and a compare.
         config.epoch_interruption(true);
         config.consume_fuel(limits.fuel.is_some());
+        // The component-model features compose accepts everywhere (`compose_wit::features`).
+        config.wasm_component_model_map(true);
+        config.wasm_component_model_fixed_length_lists(true);
         if let Some(stack) = limits.max_stack {
             config.max_wasm_stack(stack);
         }
         let engine = Engine::new(&config).map_err(|e| RunError::Engine {
             message: format!("{e:#}"),
         })?;
-        Ok(Self { engine, cache_dir })
+        let cache = cache_dir.map(|dir| Cache::new(dir, &engine));
+        Ok(Self { engine, cache })
+    }
+
+    /// The compiled-code cache, if any.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
+
+    fn caching(&self) -> Caching {
+        match &self.cache {
+            None => Caching::Off,
+            Some(c) if c.writable() => Caching::Kept,
+            Some(_) => Caching::ReadOnly,
+        }
     }
 
     /// Loads the component file at `path`: from the cache, without reading the file, when it
     /// is unchanged since it was last compiled; otherwise read, compiled (or found by content)
-    /// and remembered. `compiling` is called before a compilation starts (it can take seconds).
-    pub fn load_file(&self, path: &Path, compiling: &mut dyn FnMut()) -> Result<Loaded, RunError> {
+    /// and remembered. `compiling` is told before a compilation starts (it can take seconds)
+    /// and whether its result will be kept.
+    pub fn load_file(
+        &self,
+        path: &Path,
+        compiling: &mut dyn FnMut(Caching),
+    ) -> Result<Loaded, RunError> {
         let what = path.display().to_string();
-        let index = self
-            .cache_dir
-            .as_ref()
-            .and_then(|dir| cache::index_path(dir, path));
-        if let (Some(dir), Some(index)) = (&self.cache_dir, &index) {
-            let entry = std::fs::read_to_string(index)
-                .ok()
-                .map(|key| dir.join(format!("{}.cwasm", key.trim())));
-            if let Some(code) = entry.as_deref().and_then(cache::read) {
-                // SAFETY: as in `load`: our own compiled code, checksum verified.
-                if let Ok(component) = unsafe { Component::deserialize(&self.engine, &code) } {
-                    return Ok(Loaded {
-                        what,
-                        component,
-                        from_cache: true,
-                    });
-                }
+        if let Some(cache) = &self.cache {
+            if let Some(component) = cache
+                .key_of_file(path)
+                .and_then(|key| cache.load(&self.engine, &key))
+            {
+                return Ok(Loaded {
+                    what,
+                    component,
+                    from_cache: true,
+                });
             }
         }
-        let bytes = std::fs::read(path).map_err(|e| RunError::Read {
-            what: what.clone(),
-            message: e.to_string(),
-        })?;
-        check_header(&what, &bytes)?;
-        let entry = self
-            .cache_dir
-            .as_ref()
-            .map(|dir| cache::entry_path(dir, &self.engine, &bytes));
-        if !entry.as_deref().is_some_and(Path::is_file) {
-            compiling();
-        }
-        let loaded = self.load(&what, &bytes)?;
-        if let (Some(entry), Some(index)) = (&entry, &index) {
-            if let Some(key) = entry.file_stem() {
-                cache::write_file(index, &[key.as_encoded_bytes()]);
-            }
+        let bytes =
+            compose_fs::read_regular(path, MAX_COMPONENT_SIZE).map_err(|e| RunError::Read {
+                what: what.clone(),
+                message: e.to_string(),
+            })?;
+        let loaded = self.load_with(&what, &bytes, compiling)?;
+        if let Some(cache) = &self.cache {
+            cache.remember_file(path, &cache.key(&bytes));
         }
         Ok(loaded)
     }
@@ -146,19 +167,23 @@ impl Runtime {
     /// Compiles a component, or takes its compiled code from the cache.
     /// `what` names it in messages (a file path or a component name).
     pub fn load(&self, what: &str, bytes: &[u8]) -> Result<Loaded, RunError> {
+        self.load_with(what, bytes, &mut |_| {})
+    }
+
+    fn load_with(
+        &self,
+        what: &str,
+        bytes: &[u8],
+        compiling: &mut dyn FnMut(Caching),
+    ) -> Result<Loaded, RunError> {
         check_header(what, bytes)?;
         let compile_err = |e: wasmtime::Error| RunError::Compile {
             what: what.to_string(),
             message: format!("{e:#}"),
         };
-        let entry = self
-            .cache_dir
-            .as_ref()
-            .map(|dir| cache::entry_path(dir, &self.engine, bytes));
-        if let Some(code) = entry.as_deref().and_then(cache::read) {
-            // SAFETY: the code was produced by `precompile_component` of an engine with the
-            // same configuration (the key covers it) and its SHA-256 was checked on read.
-            if let Ok(component) = unsafe { Component::deserialize(&self.engine, &code) } {
+        let key = self.cache.as_ref().map(|c| c.key(bytes));
+        if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            if let Some(component) = cache.load(&self.engine, key) {
                 return Ok(Loaded {
                     what: what.to_string(),
                     component,
@@ -166,17 +191,17 @@ impl Runtime {
                 });
             }
         }
-        let component = match &entry {
-            Some(path) => {
+        compiling(self.caching());
+        let component = match (&self.cache, &key) {
+            (Some(cache), Some(key)) => {
                 let code = self
                     .engine
                     .precompile_component(bytes)
                     .map_err(compile_err)?;
-                cache::write(path, &code);
-                // SAFETY: `code` was just produced by this engine.
-                unsafe { Component::deserialize(&self.engine, &code) }.map_err(compile_err)?
+                cache.store(key, &code);
+                crate::cache::from_fresh_code(&self.engine, &code).map_err(compile_err)?
             }
-            None => Component::new(&self.engine, bytes).map_err(compile_err)?,
+            _ => Component::new(&self.engine, bytes).map_err(compile_err)?,
         };
         Ok(Loaded {
             what: what.to_string(),
@@ -390,13 +415,11 @@ fn sandbox(program: &str, grants: &Grants) -> Result<WasiCtx, RunError> {
 /// Refuses, before any compiling, what is not a component at all: a core module, or bytes
 /// that are not WebAssembly.
 fn check_header(what: &str, bytes: &[u8]) -> Result<(), RunError> {
-    if wasmparser::Parser::is_component(bytes) {
-        return Ok(());
-    }
-    let message = if wasmparser::Parser::is_core_wasm(bytes) {
-        "it is a core WebAssembly module, not a component; componentize it first (`compose build` does, for a project's components)"
-    } else {
-        "it is not WebAssembly: it does not start with the `\\0asm` header of a component"
+    use compose_wit::decode::WasmKind;
+    let message = match WasmKind::of(bytes) {
+        WasmKind::Component => return Ok(()),
+        WasmKind::CoreModule => "it is a core WebAssembly module, not a component; componentize it first (`compose build` does, for a project's components)",
+        WasmKind::NotWasm => "it is not WebAssembly: it does not start with the `\\0asm` header of a component",
     };
     Err(RunError::Compile {
         what: what.to_string(),
@@ -414,24 +437,18 @@ mod tests {
         (func (export "f") (result u32) (canon lift (core func $i "f"))))"#;
 
     #[test]
-    fn second_load_comes_from_the_cache_and_a_damaged_entry_is_recompiled() {
+    fn second_load_comes_from_the_cache() {
         let bytes = wat::parse_str(COMPONENT).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let runtime = Runtime::new(Some(dir.path().to_path_buf()), &Limits::default()).unwrap();
-        assert!(!runtime.load("c", &bytes).unwrap().from_cache);
-        assert!(runtime.load("c", &bytes).unwrap().from_cache);
-
-        let entry = std::fs::read_dir(dir.path())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        let mut data = std::fs::read(&entry).unwrap();
-        let middle = data.len() / 2;
-        data[middle] ^= 0xff;
-        std::fs::write(&entry, &data).unwrap();
-        assert!(!runtime.load("c", &bytes).unwrap().from_cache);
+        let mut told = None;
+        assert!(
+            !runtime
+                .load_with("c", &bytes, &mut |c| told = Some(c))
+                .unwrap()
+                .from_cache
+        );
+        assert_eq!(told, Some(Caching::Kept));
         assert!(runtime.load("c", &bytes).unwrap().from_cache);
     }
 

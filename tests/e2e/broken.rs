@@ -2,6 +2,10 @@
 //! a project or the inputs of a command, `args` (the command, one argument per line) and
 //! `expected.txt` (the exit code and stderr, with the case's folder written `<dir>`). Every
 //! case must fail cleanly, never panic, and say exactly what its snapshot says.
+//! A file `NAME.wasm.wit` becomes the component `NAME.wasm` before the case runs: a
+//! component of the world its first line names (`// world: W`) whose functions trap; and
+//! `NAME.wasm.wat` becomes `NAME.wasm` by assembling it. Crafted inputs are made here rather
+//! than checked in.
 //! `COMPOSE_BLESS=1` rewrites the snapshots.
 
 use std::path::Path;
@@ -15,6 +19,19 @@ fn copy_dir(from: &Path, to: &Path) {
         let name = entry.file_name();
         if name == "expected.txt" || name == "args" {
             continue;
+        }
+        if let Some(wasm) = name.to_str().and_then(|n| n.strip_suffix(".wit")) {
+            if wasm.ends_with(".wasm") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                std::fs::write(to.join(wasm), component_of(&text)).unwrap();
+                continue;
+            }
+        }
+        if let Some(wasm) = name.to_str().and_then(|n| n.strip_suffix(".wat")) {
+            if wasm.ends_with(".wasm") {
+                std::fs::write(to.join(wasm), wat::parse_file(entry.path()).unwrap()).unwrap();
+                continue;
+            }
         }
         let target = to.join(&name);
         if entry.file_type().unwrap().is_dir() {
@@ -100,4 +117,28 @@ fn without_times(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A component of the world named on the first line of `wit` (`// world: W`), every function
+/// of it a trap: all that a contract check looks at is its type.
+fn component_of(wit: &str) -> Vec<u8> {
+    use wit_component::{ComponentEncoder, StringEncoding};
+    let world = wit
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("// world: "))
+        .expect("the first line names the world");
+    let mut resolve = wit_parser::Resolve::default();
+    let package = resolve.push_str("component.wit", wit).unwrap();
+    let world = resolve.select_world(&[package], Some(world)).unwrap();
+    let mut module =
+        wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+        .unwrap();
+    ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap()
 }

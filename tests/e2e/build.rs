@@ -8,20 +8,21 @@ fn example_builds_runs_and_rebuilds_nothing_the_second_time() {
     let first = compose_in(dir, &["build"]).ok();
     assert!(first.stderr.contains("Building greeter (go)"), "{first}");
     assert!(first.stderr.contains("Building app (rust)"), "{first}");
-    let output = dir.join("target/compose/rust-calls-go.wasm");
+    let output = dir.join("target/compose/dev/rust-calls-go.wasm");
     let bytes = std::fs::read(&output).unwrap();
     assert!(wasmparser_is_component(&bytes));
     let built_at = std::fs::metadata(&output).unwrap().modified().unwrap();
 
     // The build report names every component and the link between them.
     let report: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.join("target/compose/rust-calls-go.build.json")).unwrap(),
+        &std::fs::read(dir.join("target/compose/dev/rust-calls-go.build.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(report["components"].as_array().unwrap().len(), 2);
-    assert_eq!(report["links"][0][0], "app");
-    assert_eq!(report["links"][0][1], "demo:greet/greeter@0.1.0");
-    assert_eq!(report["links"][0][2], "greeter");
+    assert_eq!(report["links"][0]["importer"], "app");
+    assert_eq!(report["links"][0]["import"], "demo:greet/greeter@0.1.0");
+    assert_eq!(report["links"][0]["exporter"], "greeter");
+    assert_eq!(report["links"][0]["class"], "interface");
     assert!(report["imports"]
         .as_array()
         .unwrap()
@@ -65,7 +66,7 @@ fn example_builds_runs_and_rebuilds_nothing_the_second_time() {
     // The Go part alone is a library: running it as a command is refused, with the reason.
     let mut cmd = compose();
     cmd.arg("run")
-        .arg(dir.join("target/compose/components/greeter/greeter.wasm"));
+        .arg(dir.join("target/compose/dev/components/greeter/greeter.wasm"));
     run(&mut cmd)
         .fails()
         .stderr_has(&["does not export `wasi:cli/run`", "cannot run as a command"]);
@@ -82,7 +83,8 @@ fn two_exporters_are_ambiguous_until_the_manifest_wires_one() {
     );
     compose_in(project.path(), &["build"]).fails().stderr_has(&[
         "component `app` imports `demo:greet/greeter@0.1.0`, which several components export: greeter, greeter2",
-        "wire = { \"demo:greet/greeter@0.1.0\" = \"<component>\" }",
+        "`[compose.wire]` with `\"demo:greet/greeter@0.1.0\" = \"<component>\"`",
+        "`[compose.wire.app]`",
     ]);
     edit(
         &manifest,
@@ -95,7 +97,7 @@ fn two_exporters_are_ambiguous_until_the_manifest_wires_one() {
         &std::fs::read(
             project
                 .path()
-                .join("target/compose/rust-calls-go.build.json"),
+                .join("target/compose/dev/rust-calls-go.build.json"),
         )
         .unwrap(),
     )

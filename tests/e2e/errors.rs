@@ -72,7 +72,7 @@ fn go_component_missing_an_export_says_which_function() {
     ]);
     assert!(!project
         .path()
-        .join("target/compose/rust-calls-go.wasm")
+        .join("target/compose/dev/rust-calls-go.wasm")
         .exists());
 }
 
@@ -129,12 +129,12 @@ fn an_import_nobody_exports_is_refused_and_nothing_is_written() {
         "",
     );
     compose_in(project.path(), &["build"]).fails().stderr_has(&[
-        "component `app` imports `demo:greet/greeter@0.1.0`, but no component exports it",
+        "component `app` imports interface `demo:greet/greeter@0.1.0`, but no component exports it",
         "host-imports",
     ]);
     assert!(!project
         .path()
-        .join("target/compose/rust-calls-go.wasm")
+        .join("target/compose/dev/rust-calls-go.wasm")
         .exists());
 }
 
@@ -202,7 +202,7 @@ fn a_c_compile_error_shows_the_compilers_message_and_the_file() {
         "calc.c:",
         "error: expected ';'",
     ]);
-    assert!(!project.path().join("target/compose/calc.wasm").exists());
+    assert!(!project.path().join("target/compose/dev/calc.wasm").exists());
 }
 
 #[test]
@@ -228,5 +228,5 @@ fn a_python_import_error_names_the_component_and_the_module() {
         "No module named 'no_such_module'",
         "app.py",
     ]);
-    assert!(!project.path().join("target/compose/calc.wasm").exists());
+    assert!(!project.path().join("target/compose/dev/calc.wasm").exists());
 }

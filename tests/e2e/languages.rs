@@ -59,7 +59,7 @@ fn a_python_app_uses_a_c_codec() {
 
     // An 18 MB Python component is compiled once: the second run takes it from the cache.
     let home = tempfile::tempdir().unwrap();
-    let composed = project.path().join("target/compose/python-uses-c.wasm");
+    let composed = project.path().join("target/compose/dev/python-uses-c.wasm");
     let run_it = || {
         let mut cmd = compose();
         cmd.env("COMPOSE_HOME", home.path())
@@ -171,7 +171,9 @@ fn compose_add_starts_a_component_in_every_language_with_every_export_stubbed() 
     );
     // A stub traps until it is written.
     for lang in ["go", "c", "python", "rust"] {
-        let wasm = dir.join(format!("target/compose/components/g-{lang}/g-{lang}.wasm"));
+        let wasm = dir.join(format!(
+            "target/compose/dev/components/g-{lang}/g-{lang}.wasm"
+        ));
         let mut cmd = compose();
         cmd.arg("run").arg(&wasm).args(["--invoke", "greet(\"x\")"]);
         let out = run(&mut cmd);

@@ -5,6 +5,8 @@ mod support;
 
 mod broken;
 mod build;
+mod build_modes;
+mod conformance;
 mod errors;
 mod go_gc;
 mod languages;
@@ -13,5 +15,6 @@ mod registry;
 mod registry_server;
 mod run;
 mod sandbox;
+mod stale;
 mod test_cmd;
 mod wit_cmd;

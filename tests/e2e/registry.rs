@@ -80,7 +80,7 @@ fn a_built_example_goes_to_the_registry_and_comes_back_the_same() {
     let publisher = Client::new(&registry.addr);
     let project = copy_example("rust-calls-go");
     let before = compose_in(project.path(), &["run", "--", "Ada"]).ok();
-    let composed = project.path().join("target/compose/rust-calls-go.wasm");
+    let composed = project.path().join("target/compose/dev/rust-calls-go.wasm");
     let published = project.path().join("published.wasm");
     std::fs::copy(&composed, &published).unwrap();
 
@@ -372,7 +372,7 @@ fn a_project_builds_from_the_registry_and_locks_what_it_took() {
     compose_in(example.path(), &["build"]).ok();
     let codec = example
         .path()
-        .join("target/compose/components/codec/codec.wasm");
+        .join("target/compose/dev/components/codec/codec.wasm");
     client
         .compose(
             None,

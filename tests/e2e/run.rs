@@ -81,7 +81,7 @@ fn invoke_calls_a_library_function_with_wave_values() {
     compose_in(project.path(), &["build"]).ok();
     let greeter = project
         .path()
-        .join("target/compose/components/greeter/greeter.wasm");
+        .join("target/compose/dev/components/greeter/greeter.wasm");
     let invoke = |call: &str| {
         let mut cmd = compose();
         cmd.arg("run").arg(&greeter).args(["--invoke", call]);

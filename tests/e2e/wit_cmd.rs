@@ -118,7 +118,7 @@ fn wit_check_points_at_the_line() {
 fn inspect_shows_the_world_and_what_is_inside() {
     let project = copy_example("go-calls-rust");
     compose_in(project.path(), &["build"]).ok();
-    let composed = project.path().join("target/compose/go-calls-rust.wasm");
+    let composed = project.path().join("target/compose/dev/go-calls-rust.wasm");
     let mut cmd = compose();
     cmd.arg("inspect").arg(&composed);
     let out = run(&mut cmd).ok();

@@ -1,20 +1,55 @@
 //! C: bindings from the `wit-bindgen-c` crate, compiled as a WASI reactor by the wasi-sdk's
-//! clang or by `zig cc`. Every `.c` file of the component's folder is compiled; the folder
-//! and its `include/` are on the include path, next to the generated `<world>.h`.
-//! The result is a core module; compose-linker embeds the world and adds the WASI adapter.
+//! clang or by `zig cc`. Every `.c` file of the component's folder is compiled on its own
+//! (with a dependency file: what it included, wherever that is), then linked with the
+//! bindings. The folder, its `include/` and the folders its `include` names are on the
+//! include path, next to the generated `<world>.h`. The result is a core module; compose-linker embeds the world and adds the
+//! WASI adapter.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use compose_wit::wit_parser::{Resolve, WorldId};
 
 use crate::process::run;
-use crate::{BuildInput, Built, Language, ModuleKind, ToolchainError, Tools};
+use crate::{
+    BindingOptions, BuildInput, Built, CCompiler, Language, ModuleKind, Output, Profile,
+    StringEncoding, ToolchainError, Tools,
+};
 
-/// compose's own part of every C build, for [`crate::fingerprint`].
-pub const RECIPE: &str = "-target wasm32-wasi -O2 -Wl,--strip-debug";
+/// Flags of every compile and link.
+const COMMON: &[&str] = &["-target", "wasm32-wasi"];
+
+/// What each profile means for C, the same for every compiler: `NDEBUG` is set or cleared
+/// explicitly (zig defines it at -O2, a wasi-sdk clang does not), and zig's default of
+/// trapping on undefined behaviour in unoptimised builds is turned off so that both
+/// compilers give a program the same meaning. Dev keeps debug information.
+fn profile_flags(profile: Profile) -> &'static [&'static str] {
+    match profile {
+        Profile::Dev => &["-O1", "-g", "-UNDEBUG", "-fno-sanitize=undefined"],
+        Profile::Release => &["-O2", "-DNDEBUG"],
+    }
+}
+
+/// The C library is linked optimised in both profiles (zig builds it once per mode).
+fn link_flags(profile: Profile) -> &'static [&'static str] {
+    match profile {
+        Profile::Dev => &["-O2"],
+        Profile::Release => &["-O2", "-Wl,--strip-debug"],
+    }
+}
+
 /// Added for a library: no `main`, exports only.
 const REACTOR: &str = "-mexec-model=reactor";
+
+/// compose's own part of every C build, for [`crate::fingerprint`].
+pub fn recipe(profile: Profile) -> String {
+    format!(
+        "{} {} {} {REACTOR} -c -MD per file",
+        COMMON.join(" "),
+        profile_flags(profile).join(" "),
+        link_flags(profile).join(" ")
+    )
+}
 
 pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
     let cc = tools.c_compiler().ok_or_else(|| ToolchainError::Missing {
@@ -23,56 +58,11 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
         detail: " (no WASI_SDK_PATH, no zig)".into(),
         fix: "run `compose doctor --install` (installs zig from PyPI's `ziglang`), or point WASI_SDK_PATH at a wasi-sdk".into(),
     })?;
-    let bindings = input.work_dir.join("bindings");
-    if bindings.exists() {
-        std::fs::remove_dir_all(&bindings)
-            .map_err(|e| io(format!("clean `{}`", bindings.display()), e))?;
-    }
-    std::fs::create_dir_all(&bindings)
-        .map_err(|e| io(format!("create `{}`", bindings.display()), e))?;
-    let files =
-        generate(&input.wit.resolve, input.world).map_err(|e| ToolchainError::Bindings {
-            component: input.name.to_string(),
-            language: Language::C,
-            message: format!("{e:#}"),
-        })?;
-    let mut header = String::new();
-    for (name, contents) in &files {
-        std::fs::write(bindings.join(name), contents)
-            .map_err(|e| io(format!("write `{name}`"), e))?;
-        if name.ends_with(".h") {
-            header = String::from_utf8_lossy(contents).into_owned();
-        }
-    }
-    // The generated code references a symbol that the type object (not generated: compose
-    // embeds the world itself) would define; define it empty.
-    // Exactly the symbols declared `extern` there.
-    let force_link: std::collections::BTreeSet<String> = files
-        .iter()
-        .flat_map(|(_, c)| {
-            String::from_utf8_lossy(c)
-                .lines()
-                .filter_map(|l| {
-                    let rest = l
-                        .trim()
-                        .strip_prefix("extern void __component_type_object_force_link_")?;
-                    let name = rest.split('(').next()?;
-                    Some(format!("__component_type_object_force_link_{name}"))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let stub: String = force_link
-        .iter()
-        .map(|sym| format!("void {sym}(void) {{}}\n"))
-        .collect();
-    std::fs::write(
-        bindings.join("compose_component_type.c"),
-        format!("// Generated by compose.\n{stub}"),
-    )
-    .map_err(|e| io("write compose_component_type.c".into(), e))?;
+    let bindings = fresh_dir(&input.work_dir.join("bindings"))?;
+    let objects = fresh_dir(&input.work_dir.join("obj"))?;
+    let header = write_bindings(input, &bindings)?;
 
-    let sources: Vec<_> = crate::source_files(input.source_dir)
+    let sources: Vec<PathBuf> = crate::source_files(input.source_dir)
         .map_err(|e| io(format!("read `{}`", input.source_dir.display()), e))?
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "c"))
@@ -92,37 +82,135 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     } else {
         ModuleKind::Reactor
     };
+    let generated: Vec<PathBuf> = std::fs::read_dir(&bindings)
+        .map_err(|e| io("list bindings".into(), e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+
+    let mut objs = Vec::new();
+    let mut inputs = Vec::new();
+    for (i, source) in sources.iter().chain(&generated).enumerate() {
+        let obj = objects.join(format!("{i}.o"));
+        let dep = objects.join(format!("{i}.d"));
+        let mut cmd = compiler(&cc, input, tools);
+        cmd.args(profile_flags(input.profile))
+            .arg("-I")
+            .arg(input.source_dir)
+            .arg("-I")
+            .arg(&bindings);
+        let include = input.source_dir.join("include");
+        if include.is_dir() {
+            cmd.arg("-I").arg(include);
+        }
+        for dir in input.include {
+            cmd.arg("-I").arg(dir);
+        }
+        cmd.arg("-c")
+            .arg(source)
+            .arg("-o")
+            .arg(&obj)
+            .arg("-MD")
+            .arg("-MF")
+            .arg(&dep);
+        run(cmd, input.name, cc.kind, input.source_dir).map_err(|e| explain_read_only(e, tools))?;
+        if let Ok(text) = std::fs::read_to_string(&dep) {
+            inputs.extend(crate::depfile::parse(&text));
+        }
+        objs.push(obj);
+    }
     let out = input.work_dir.join("core.wasm");
+    let mut link = compiler(&cc, input, tools);
+    link.args(link_flags(input.profile));
+    if kind == ModuleKind::Reactor {
+        link.arg(REACTOR);
+    }
+    link.args(&objs).arg("-o").arg(&out);
+    run(link, input.name, cc.kind, input.source_dir)
+        .map_err(|e| explain_missing_export(explain_read_only(e, tools), &header))?;
+    let bytes = std::fs::read(&out).map_err(|e| io(format!("read `{}`", out.display()), e))?;
+    // The compiler's own headers (zig's or the wasi-sdk's libc) and the generated bindings
+    // are not the component's inputs.
+    let mut skip = vec![tools.home().to_path_buf(), input.work_dir.to_path_buf()];
+    skip.extend(cc.sysroot());
+    Ok(Built {
+        output: Output::CoreModule {
+            bytes,
+            kind,
+            encoding: input.options.string_encoding,
+        },
+        inputs: crate::watched(inputs, &skip),
+    })
+}
+
+/// A compiler command with the common flags. zig caches compiled objects by the files they
+/// read last time, so a header added earlier on the include path would go unseen: its
+/// local cache is this build's own, and only its global cache (the C library it builds once)
+/// is shared.
+fn compiler(cc: &CCompiler, input: &BuildInput<'_>, tools: &Tools) -> Command {
     let mut cmd = Command::new(&cc.program);
     cmd.current_dir(input.source_dir)
         .args(&cc.leading_args)
-        .args(RECIPE.split(' '));
-    if kind == ModuleKind::Reactor {
-        cmd.arg(REACTOR);
+        .args(COMMON);
+    if cc.is_zig() {
+        if std::env::var_os("ZIG_GLOBAL_CACHE_DIR").is_none() {
+            cmd.env("ZIG_GLOBAL_CACHE_DIR", tools.home().join("zig-cache"));
+        }
+        cmd.env("ZIG_LOCAL_CACHE_DIR", input.work_dir.join("zig-local"));
     }
-    cmd.arg("-I").arg(input.source_dir).arg("-I").arg(&bindings);
-    let include = input.source_dir.join("include");
-    if include.is_dir() {
-        cmd.arg("-I").arg(include);
-    }
-    cmd.args(&sources);
-    for entry in std::fs::read_dir(&bindings)
-        .map_err(|e| io("list bindings".into(), e))?
-        .flatten()
-    {
-        if entry.path().extension().is_some_and(|e| e == "c") {
-            cmd.arg(entry.path());
+    cmd
+}
+
+/// Generates `<world>.h`/`<world>.c` into `dir`; returns the header's text.
+fn write_bindings(input: &BuildInput<'_>, dir: &Path) -> Result<String, ToolchainError> {
+    let files = generate(&input.wit.resolve, input.world, input.options).map_err(|e| {
+        ToolchainError::Bindings {
+            component: input.name.to_string(),
+            language: Language::C,
+            message: format!("{e:#}"),
+        }
+    })?;
+    let mut header = String::new();
+    for (name, contents) in &files {
+        std::fs::write(dir.join(name), contents).map_err(|e| io(format!("write `{name}`"), e))?;
+        if name.ends_with(".h") {
+            header = String::from_utf8_lossy(contents).into_owned();
         }
     }
-    cmd.arg("-o").arg(&out);
-    // zig keeps its caches under the user's cache folder; keep them in compose's when unset.
-    if std::env::var_os("ZIG_GLOBAL_CACHE_DIR").is_none() {
-        cmd.env("ZIG_GLOBAL_CACHE_DIR", tools.home().join("zig-cache"));
+    // The generated code references symbols that the type object (not generated: compose
+    // embeds the world itself) would define; define exactly those, empty.
+    let stub: String = files
+        .iter()
+        .flat_map(|(_, c)| {
+            String::from_utf8_lossy(c)
+                .lines()
+                .filter_map(|l| {
+                    let rest = l
+                        .trim()
+                        .strip_prefix("extern void __component_type_object_force_link_")?;
+                    Some(rest.split('(').next()?.to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect::<std::collections::BTreeSet<String>>()
+        .iter()
+        .map(|name| format!("void __component_type_object_force_link_{name}(void) {{}}\n"))
+        .collect();
+    std::fs::write(
+        dir.join("compose_component_type.c"),
+        format!("// Generated by compose.\n{stub}"),
+    )
+    .map_err(|e| io("write compose_component_type.c".into(), e))?;
+    Ok(header)
+}
+
+fn fresh_dir(dir: &Path) -> Result<PathBuf, ToolchainError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| io(format!("clean `{}`", dir.display()), e))?;
     }
-    run(cmd, input.name, cc.kind, input.source_dir)
-        .map_err(|e| explain_missing_export(e, &header))?;
-    let bytes = std::fs::read(&out).map_err(|e| io(format!("read `{}`", out.display()), e))?;
-    Ok(Built::CoreModule { bytes, kind })
+    std::fs::create_dir_all(dir).map_err(|e| io(format!("create `{}`", dir.display()), e))?;
+    Ok(dir.to_path_buf())
 }
 
 fn defines_main(path: &Path) -> bool {
@@ -136,12 +224,51 @@ fn defines_main(path: &Path) -> bool {
 
 /// The C bindings `wit-bindgen-c` generates for `world` (`<world>.c`, `<world>.h`), without
 /// the type object: compose-linker embeds the world itself, as for every core module.
-pub fn generate(resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+pub fn generate(
+    resolve: &Resolve,
+    world: WorldId,
+    options: &BindingOptions,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let opts = wit_bindgen_c::Opts {
         no_object_file: true,
+        string_encoding: match options.string_encoding {
+            StringEncoding::Utf8 => wit_component::StringEncoding::UTF8,
+            StringEncoding::Utf16 => wit_component::StringEncoding::UTF16,
+            StringEncoding::CompactUtf16 => wit_component::StringEncoding::CompactUTF16,
+        },
+        no_sig_flattening: options.no_sig_flattening,
+        autodrop_borrows: if options.autodrop_borrows {
+            wit_bindgen_c::Enabled::Yes
+        } else {
+            wit_bindgen_c::Enabled::No
+        },
         ..Default::default()
     };
-    crate::bindings::generate(opts.build(), resolve, world)
+    crate::bindings::generate(move || opts.build(), resolve, world)
+}
+
+/// zig writes its cache; a read-only cache folder is the environment's problem, not the
+/// component's sources'.
+fn explain_read_only(error: ToolchainError, tools: &Tools) -> ToolchainError {
+    match error {
+        ToolchainError::CompileFailed {
+            component,
+            tool,
+            output,
+            ..
+        } if output.contains("ReadOnlyFileSystem") || output.contains("read-only file system") => {
+            ToolchainError::Missing {
+                component,
+                tool: format!("a writable cache for {tool}"),
+                detail: format!(": {}", output.lines().next().unwrap_or_default()),
+                fix: format!(
+                    "make `{}` writable, or point ZIG_GLOBAL_CACHE_DIR at a writable folder",
+                    tools.home().join("zig-cache").display()
+                ),
+            }
+        }
+        other => other,
+    }
 }
 
 /// The linker reports an unimplemented export as `undefined symbol: exports_...`; say which

@@ -1,31 +1,40 @@
 //! `compose-toolchains`: turns a component's sources into WebAssembly.
 //!
 //! One module per language. Each finds its toolchain ([`Tools`]), generates bindings from
-//! the project's WIT where the language needs them, and compiles. The result is either a
-//! finished component (Rust, through `wasm32-wasip2`) or a core module that
-//! `compose-linker` still has to componentize (Go).
+//! the project's WIT where the language needs them, and compiles in the [`Profile`] asked
+//! for. The result ([`Built`]) is a finished component (Rust, Python) or a core module that
+//! `compose-linker` still has to componentize (Go, C), and the files outside the
+//! component's folder that the compiler reports having read (a path dependency, a header of
+//! a parent folder, a `replace`d Go module, an imported Python module), so that a change to
+//! any of them rebuilds it.
+
+#![forbid(unsafe_code)]
 
 mod bindings;
 mod c;
+mod depfile;
 pub mod doctor;
 mod error;
 mod go;
 mod language;
+mod options;
 mod process;
+mod profile;
 mod python;
 mod rust;
-mod sources;
 pub mod stubs;
 mod tools;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use compose_wit::wit_parser::WorldId;
 use compose_wit::ProjectWit;
 
+pub use compose_fs::source_files;
 pub use error::ToolchainError;
 pub use language::Language;
-pub use sources::source_files;
+pub use options::{BindingOptions, StringEncoding};
+pub use profile::Profile;
 pub use tools::{CCompiler, FoundGo, GoLookup, Tools, MIN_GO};
 
 /// What one component build needs to know.
@@ -34,7 +43,7 @@ pub struct BuildInput<'a> {
     pub name: &'a str,
     /// Its language.
     pub language: Language,
-    /// The folder of its sources.
+    /// The folder of its sources (for a prebuilt component, the file).
     pub source_dir: &'a Path,
     /// The project's WIT.
     pub wit: &'a ProjectWit,
@@ -42,11 +51,28 @@ pub struct BuildInput<'a> {
     pub world: WorldId,
     /// A scratch folder owned by this component's build (generated sources, staging).
     pub work_dir: &'a Path,
+    /// Development or release.
+    pub profile: Profile,
+    /// Options for the bindings generator of its language.
+    pub options: &'a BindingOptions,
+    /// Folders outside its own that its sources use: C include folders, Python module
+    /// folders (absolute).
+    pub include: &'a [PathBuf],
 }
 
 /// What a language build produced.
 #[derive(Debug)]
-pub enum Built {
+pub struct Built {
+    /// The component or core module.
+    pub output: Output,
+    /// Files outside the component's folder that the build read, as its compiler reports
+    /// them (absolute paths; toolchain and registry files left out).
+    pub inputs: Vec<PathBuf>,
+}
+
+/// The bytes a build produced.
+#[derive(Debug)]
+pub enum Output {
     /// A finished component.
     Component(Vec<u8>),
     /// A core module that still needs its world embedded and the WASI adapter.
@@ -55,6 +81,8 @@ pub enum Built {
         bytes: Vec<u8>,
         /// Whether it is a command (a `main` program) or a reactor (a library).
         kind: ModuleKind,
+        /// The string encoding its bindings use.
+        encoding: StringEncoding,
     },
 }
 
@@ -68,8 +96,14 @@ pub enum ModuleKind {
 }
 
 /// A fingerprint of everything outside the sources that shapes a build of `language`: the
-/// toolchain's version and compose's own recipe for it. A change here means a rebuild.
-pub fn fingerprint(language: Language, tools: &Tools) -> String {
+/// toolchain's version, compose's own recipe for it, the profile and the generator options.
+/// A change here means a rebuild.
+pub fn fingerprint(
+    language: Language,
+    tools: &Tools,
+    profile: Profile,
+    options: &BindingOptions,
+) -> String {
     let tool_version = match language {
         Language::Rust => tools
             .cargo()
@@ -80,19 +114,21 @@ pub fn fingerprint(language: Language, tools: &Tools) -> String {
         },
         Language::C => tools
             .c_compiler()
-            .and_then(|c| tools::version_line(&c.program, &version_args(&c))),
+            .and_then(|c| tools::version_line(&c.program, &c.version_args())),
         Language::Python => tools
             .componentize_py()
             .and_then(|c| tools::version_line(&c, &["--version"])),
         Language::Wasm => None,
     };
     let recipe = match language {
-        Language::Go => go::recipe(),
-        Language::C => c::RECIPE.to_string(),
-        _ => String::new(),
+        Language::Go => go::recipe(profile),
+        Language::C => c::recipe(profile),
+        Language::Rust => rust::recipe(profile),
+        Language::Python => python::recipe(),
+        Language::Wasm => String::new(),
     };
     format!(
-        "{}|{language}|{}|{recipe}",
+        "{}|{language}|{}|{recipe}|{options:?}",
         env!("CARGO_PKG_VERSION"),
         tool_version.unwrap_or_default()
     )
@@ -103,24 +139,36 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     match input.language {
         Language::Rust => rust::build(input, tools),
         Language::Go => go::build(input, tools),
-        Language::Wasm => {
-            // A prebuilt component: the "source folder" is the file itself.
-            let bytes = std::fs::read(input.source_dir).map_err(|e| ToolchainError::Io {
-                what: format!("read prebuilt component `{}`", input.source_dir.display()),
-                source: e,
-            })?;
-            Ok(Built::Component(bytes))
-        }
         Language::C => c::build(input, tools),
         Language::Python => python::build(input, tools),
+        Language::Wasm => {
+            // A prebuilt component: the "source folder" is the file itself.
+            let bytes =
+                compose_fs::read_regular(input.source_dir, MAX_COMPONENT_SIZE).map_err(|e| {
+                    ToolchainError::Io {
+                        what: format!("read prebuilt component `{}`", input.source_dir.display()),
+                        source: e,
+                    }
+                })?;
+            Ok(Built {
+                output: Output::Component(bytes),
+                inputs: Vec::new(),
+            })
+        }
     }
 }
 
-fn version_args(c: &CCompiler) -> Vec<&str> {
-    c.leading_args
-        .iter()
-        .filter(|a| !a.starts_with("--sysroot"))
-        .map(String::as_str)
-        .chain(["--version"])
-        .collect()
+/// The largest component file compose reads (1 GiB); a Python component is about 20 MB.
+pub const MAX_COMPONENT_SIZE: u64 = 1 << 30;
+
+/// Keeps the inputs a compiler reported that are worth watching: not in `skip` (the
+/// toolchain's own files, package caches, build outputs), each once, sorted.
+fn watched(inputs: impl IntoIterator<Item = PathBuf>, skip: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = inputs
+        .into_iter()
+        .filter(|p| p.is_absolute() && !skip.iter().any(|s| p.starts_with(s)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

@@ -9,8 +9,9 @@ use compose_wit::wit_parser::{Function, FunctionKind, Resolve, TypeId, WorldId, 
 use crate::Language;
 
 /// The files of a new `language` component for `world`: (path in the component's folder,
-/// contents). `wit_from_component` is the project's WIT folder seen from the component's.
+/// contents), for component `name` (a Rust crate is named after it). `wit_from_component` is the project's WIT folder seen from the component's.
 pub fn component_stub(
+    name: &str,
     language: Language,
     resolve: &Resolve,
     world: WorldId,
@@ -20,7 +21,7 @@ pub fn component_stub(
     let has_exports = !w.exports.is_empty();
     let world_name = w.name.clone();
     Ok(match language {
-        Language::Rust => rust(&world_name, has_exports, wit_from_component),
+        Language::Rust => rust(name, &world_name, has_exports, wit_from_component),
         Language::Go if has_exports => crate::go::export_stubs(resolve, world)?,
         Language::Go => vec![(
             "main.go".into(),
@@ -32,7 +33,7 @@ pub fn component_stub(
     })
 }
 
-fn rust(world: &str, library: bool, wit: &Path) -> Vec<(String, Vec<u8>)> {
+fn rust(name: &str, world: &str, library: bool, wit: &Path) -> Vec<(String, Vec<u8>)> {
     let wit = wit.display().to_string().replace('\\', "/");
     let crate_type = if library {
         "\n[lib]\ncrate-type = [\"cdylib\"]\n"
@@ -41,7 +42,7 @@ fn rust(world: &str, library: bool, wit: &Path) -> Vec<(String, Vec<u8>)> {
     };
     let cargo = format!(
         "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{crate_type}\n[dependencies]\nwit-bindgen = \"0.63\"\n\n# Built by `compose build` for wasm32-wasip2.\n[workspace]\n",
-        world.replace('-', "_")
+        name
     );
     let (file, code) = if library {
         (
@@ -71,7 +72,7 @@ fn c(
     world_name: &str,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let header_name = format!("{}.h", world_name.replace('-', "_"));
-    let files = crate::c::generate(resolve, world)?;
+    let files = crate::c::generate(resolve, world, &crate::BindingOptions::default())?;
     let header = files
         .iter()
         .find(|(n, _)| *n == header_name)

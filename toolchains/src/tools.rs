@@ -147,6 +147,35 @@ pub struct CCompiler {
     pub kind: &'static str,
 }
 
+impl CCompiler {
+    /// The arguments that print its version.
+    pub fn version_args(&self) -> Vec<&str> {
+        self.leading_args
+            .iter()
+            .filter(|a| !a.starts_with("--sysroot"))
+            .map(String::as_str)
+            .chain(["--version"])
+            .collect()
+    }
+
+    /// Whether it is `zig cc`.
+    pub fn is_zig(&self) -> bool {
+        self.kind == "zig cc"
+    }
+
+    /// The folders of its own headers and libraries (not the component's inputs).
+    pub fn sysroot(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .leading_args
+            .iter()
+            .filter_map(|a| a.strip_prefix("--sysroot=").map(PathBuf::from))
+            .collect();
+        // zig's libc headers live beside the zig binary.
+        out.extend(self.program.parent().map(Path::to_path_buf));
+        out
+    }
+}
+
 /// Oldest Go that builds `wasip1` reactors with `//go:wasmexport`.
 pub const MIN_GO: (u32, u32) = (1, 25);
 

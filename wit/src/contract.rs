@@ -1,11 +1,20 @@
-//! Does a built component honour its world? Compares the world a component really carries
-//! (decoded from its bytes) with the world the project declares for it.
+//! Does a built component honour its world?
+//!
+//! The authority is the Component Model's own type check: wit-component's `targets`, which
+//! validates (with wasmparser's subtyping, an exact type equality for functions) that the
+//! component can stand where a component of the world is expected. WASI imports the world
+//! does not name are allowed (the host provides them), so they are added to the world first.
+//!
+//! What it says is compose's own structural comparison ([`crate::compare`]): every exported
+//! interface and function of the world against the component's, through named types, and
+//! every non-WASI import of the component against the world's. When the authority refuses a
+//! component and the comparison finds nothing to say, its message is passed on as it is.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
+use crate::compare::{self, Sides};
 use crate::names::is_wasi;
 use crate::WitError;
 
@@ -22,9 +31,21 @@ pub enum Mismatch {
         function: String,
         declared: String,
         actual: String,
+        /// Each difference, through named types (a record's field, a variant's case, ...).
+        differences: Vec<String>,
+    },
+    /// A named type of an interface (reached by no function) differs.
+    Type {
+        interface: String,
+        difference: String,
     },
     /// The component imports something the world does not allow (and the host does not give).
     UnexpectedImport { name: String },
+    /// The component imports a function of an interface that the world's import lacks.
+    UnexpectedImportFunction { interface: String, function: String },
+    /// The Component Model's type check refused the component for a reason the comparison
+    /// above does not cover.
+    Other { message: String },
 }
 
 impl fmt::Display for Mismatch {
@@ -45,208 +66,302 @@ impl fmt::Display for Mismatch {
                 function,
                 declared,
                 actual,
-            } => write!(
-                f,
-                "`{function}` in `{interface}`: the world says `{declared}`, the component has `{actual}`"
-            ),
+                differences,
+            } => {
+                if declared == actual {
+                    // The same words, different types: the difference is inside a named type.
+                    write!(
+                        f,
+                        "`{function}` in `{interface}` (`{declared}`): its types differ from the world's"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "`{function}` in `{interface}`: the world says `{declared}`, the component has `{actual}`"
+                    )?;
+                }
+                for d in differences {
+                    write!(f, "\n      {d}")?;
+                }
+                Ok(())
+            }
+            Mismatch::Type {
+                interface,
+                difference,
+            } => write!(f, "in `{interface}`: {difference}"),
             Mismatch::UnexpectedImport { name } => write!(
                 f,
                 "the component imports `{name}`, which its world does not import"
             ),
+            Mismatch::UnexpectedImportFunction {
+                interface,
+                function,
+            } => write!(
+                f,
+                "the component imports function `{function}` of `{interface}`, which the world's `{interface}` does not have"
+            ),
+            Mismatch::Other { message } => write!(
+                f,
+                "the Component Model's type check refuses it: {message}"
+            ),
         }
     }
 }
 
-/// A function name → its signature (`func(a: u32) -> u32`).
-pub type Functions = BTreeMap<String, String>;
-
-/// The imports and exports of a world, by name, with the functions of each interface.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WorldShape {
-    /// Import name → functions (empty for a bare function).
-    pub imports: BTreeMap<String, Functions>,
-    /// Export name → functions.
-    pub exports: BTreeMap<String, Functions>,
+/// Compares the component in `bytes` (named `what` in errors) with world `world` of
+/// `declared`. Empty when it fits.
+pub fn check(
+    bytes: &[u8],
+    what: &str,
+    declared: &Resolve,
+    world: WorldId,
+) -> Result<Vec<Mismatch>, WitError> {
+    let (resolve, component_world) = crate::decode::component_world(bytes, what)?;
+    let readable = compare_worlds(declared, world, &resolve, component_world);
+    Ok(
+        match authority(declared, world, &resolve, component_world, bytes) {
+            Ok(()) => Vec::new(),
+            // The authority could not be asked (the worlds do not merge): the comparison stands.
+            Err(Authority::Unavailable) => readable,
+            Err(Authority::Refused(message)) if readable.is_empty() => {
+                vec![Mismatch::Other { message }]
+            }
+            Err(Authority::Refused(_)) => readable,
+        },
+    )
 }
 
-impl WorldShape {
-    /// The shape of `world` in `resolve`.
-    pub fn of(resolve: &Resolve, world: WorldId) -> Self {
-        let w = &resolve.worlds[world];
-        let collect = |items: &mut dyn Iterator<Item = (&WorldKey, &WorldItem)>| {
-            items
-                .filter_map(|(key, item)| item_shape(resolve, key, item))
-                .collect::<BTreeMap<_, _>>()
-        };
-        Self {
-            imports: collect(&mut w.imports.iter()),
-            exports: collect(&mut w.exports.iter()),
-        }
-    }
-
-    /// Reads the world embedded in a component's bytes.
-    pub fn of_component(bytes: &[u8], what: &str) -> Result<Self, WitError> {
-        let (resolve, world) = decode_component(bytes, what)?;
-        Ok(Self::of(&resolve, world))
-    }
-}
-
-/// Decodes the WIT world a component carries.
-pub fn decode_component(bytes: &[u8], what: &str) -> Result<(Resolve, WorldId), WitError> {
-    if !wasmparser::Parser::is_component(bytes) {
-        return Err(WitError::NotAComponent {
-            what: what.to_string(),
-            message: if wasmparser::Parser::is_core_wasm(bytes) {
-                "a core WebAssembly module, not a component".into()
-            } else {
-                "not WebAssembly: it does not start with a component's header".into()
-            },
-        });
-    }
-    crate::decode::validate(bytes, what)?;
-    match wit_component::decode(bytes) {
-        Ok(wit_component::DecodedWasm::Component(resolve, world)) => Ok((resolve, world)),
-        Ok(wit_component::DecodedWasm::WitPackage(..)) => Err(WitError::NotAComponent {
-            what: what.to_string(),
-            message: "it is a WIT package, not a component".into(),
-        }),
-        Err(e) => Err(WitError::NotAComponent {
-            what: what.to_string(),
-            message: format!("{e:#}"),
-        }),
-    }
-}
-
-/// Compares a component with the world declared for it. Imports of WASI interfaces are
-/// always allowed (the host provides them), as is an extra `wasi:cli/run` export.
-pub fn check(component: &WorldShape, declared: &WorldShape) -> Vec<Mismatch> {
+/// The structural comparison, item by item.
+fn compare_worlds(
+    declared: &Resolve,
+    world: WorldId,
+    component: &Resolve,
+    component_world: WorldId,
+) -> Vec<Mismatch> {
+    let sides = Sides {
+        left: declared,
+        right: component,
+        left_name: "the world",
+        right_name: "the component",
+    };
+    let (want, have) = (&declared.worlds[world], &component.worlds[component_world]);
+    let named = |r: &Resolve, items: &wit_parser::IndexMap<WorldKey, WorldItem>| {
+        items
+            .iter()
+            .map(|(k, v)| (r.name_world_key(k), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let have_exports = named(component, &have.exports);
+    let have_imports = named(component, &have.imports);
+    let want_imports = named(declared, &want.imports);
     let mut out = Vec::new();
-    for (name, functions) in &declared.exports {
-        match component.exports.get(name) {
-            None => out.push(Mismatch::MissingExport { name: name.clone() }),
-            Some(have) => {
-                for (f, declared_type) in functions {
-                    match have.get(f) {
-                        None => out.push(Mismatch::MissingFunction {
+    for (name, item) in named(declared, &want.exports) {
+        let found = have_exports
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, i)| i);
+        match (item, found) {
+            (_, None) => out.push(Mismatch::MissingExport { name }),
+            (WorldItem::Interface { id: w, .. }, Some(WorldItem::Interface { id: c, .. })) => {
+                let diff = compare::interfaces(sides, w, *c);
+                out.extend(
+                    diff.only_left
+                        .into_iter()
+                        .map(|function| Mismatch::MissingFunction {
                             interface: name.clone(),
-                            function: f.clone(),
+                            function,
                         }),
-                        Some(actual) if actual != declared_type => {
-                            out.push(Mismatch::FunctionType {
-                                interface: name.clone(),
-                                function: f.clone(),
-                                declared: declared_type.clone(),
-                                actual: actual.clone(),
-                            })
-                        }
-                        Some(_) => {}
-                    }
+                );
+                out.extend(diff.changed.into_iter().map(|c| Mismatch::FunctionType {
+                    interface: name.clone(),
+                    function: c.function,
+                    declared: c.left,
+                    actual: c.right,
+                    differences: c.differences,
+                }));
+                out.extend(diff.types.into_iter().map(|difference| Mismatch::Type {
+                    interface: name.clone(),
+                    difference,
+                }));
+            }
+            (WorldItem::Function(w), Some(WorldItem::Function(c))) => {
+                let differences = compare::functions(sides, &w, c);
+                if !differences.is_empty() {
+                    out.push(Mismatch::FunctionType {
+                        interface: "the world".into(),
+                        function: name.clone(),
+                        declared: crate::render::signature(declared, &w),
+                        actual: crate::render::signature(component, c),
+                        differences,
+                    });
                 }
             }
+            (WorldItem::Type { .. }, _) => {}
+            (_, Some(_)) => out.push(Mismatch::MissingExport { name }),
         }
     }
-    for name in component.imports.keys() {
-        if !is_wasi(name) && !declared.imports.contains_key(name) {
-            out.push(Mismatch::UnexpectedImport { name: name.clone() });
+    // What the component imports must be what the world imports (WASI aside): the world is
+    // the contract its host, or the components linked to it, are built against.
+    let reversed = Sides {
+        left: component,
+        right: declared,
+        left_name: "the component",
+        right_name: "the world",
+    };
+    for (name, item) in have_imports {
+        if is_wasi(&name) {
+            continue;
+        }
+        let allowed = want_imports
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, i)| i);
+        match (item, allowed) {
+            (WorldItem::Type { .. }, _) => {}
+            (_, None) => out.push(Mismatch::UnexpectedImport { name }),
+            (WorldItem::Interface { id: c, .. }, Some(WorldItem::Interface { id: w, .. })) => {
+                let diff = compare::interfaces(reversed, c, *w);
+                out.extend(diff.only_left.into_iter().map(|function| {
+                    Mismatch::UnexpectedImportFunction {
+                        interface: name.clone(),
+                        function,
+                    }
+                }));
+                out.extend(diff.changed.into_iter().map(|c| Mismatch::FunctionType {
+                    interface: name.clone(),
+                    function: c.function,
+                    declared: c.right,
+                    actual: c.left,
+                    differences: c.differences,
+                }));
+                out.extend(diff.types.into_iter().map(|difference| Mismatch::Type {
+                    interface: name.clone(),
+                    difference,
+                }));
+            }
+            (WorldItem::Function(c), Some(WorldItem::Function(w))) => {
+                let differences = compare::functions(reversed, &c, w);
+                if !differences.is_empty() {
+                    out.push(Mismatch::FunctionType {
+                        interface: "the world's imports".into(),
+                        function: name.clone(),
+                        declared: crate::render::signature(declared, w),
+                        actual: crate::render::signature(component, &c),
+                        differences,
+                    });
+                }
+            }
+            (_, Some(_)) => out.push(Mismatch::UnexpectedImport { name }),
         }
     }
     out
 }
 
-fn item_shape(resolve: &Resolve, key: &WorldKey, item: &WorldItem) -> Option<(String, Functions)> {
-    let name = resolve.name_world_key(key);
-    match item {
-        WorldItem::Interface { id, .. } => {
-            let functions = resolve.interfaces[*id]
-                .functions
-                .iter()
-                .map(|(n, f)| (n.clone(), crate::diff::signature(resolve, f)))
-                .collect();
-            Some((name, functions))
+enum Authority {
+    /// The type check refused the component, with this message.
+    Refused(String),
+    /// The world could not be prepared for the check.
+    Unavailable,
+}
+
+/// Asks wit-component whether the component targets the world, once the component's own
+/// WASI imports have been added to the world. The WASI packages it imports are carried over
+/// as WIT text (only those the project does not have at that version): merging whole
+/// resolves would union the component's view of the project's own interfaces into the
+/// world, and so hide the very differences this is asked to find.
+fn authority(
+    declared: &Resolve,
+    world: WorldId,
+    component: &Resolve,
+    component_world: WorldId,
+    bytes: &[u8],
+) -> Result<(), Authority> {
+    let mut target = declared.clone();
+    let wasi = crate::decode::print_packages(component, &|name| !is_wasi(name))
+        .map_err(|_| Authority::Unavailable)?;
+    let texts: Vec<(&str, &str)> = wasi
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    crate::project::push_texts(&mut target, &texts).map_err(|_| Authority::Unavailable)?;
+    // The component's WASI imports, found by name in `target`; WASI first, since what the
+    // declared items use must come before them.
+    let mut imports: wit_parser::IndexMap<WorldKey, WorldItem> = Default::default();
+    for key in component.worlds[component_world].imports.keys() {
+        let name = component.name_world_key(key);
+        if !is_wasi(&name) {
+            continue;
         }
-        WorldItem::Function(f) => Some((
-            name.clone(),
-            Functions::from([(name, crate::diff::signature(resolve, f))]),
-        )),
-        // Types travel with the interfaces and functions that use them.
-        WorldItem::Type { .. } => None,
+        let id = interface_named(&target, &name).ok_or(Authority::Unavailable)?;
+        import_with_deps(&target, id, &mut imports);
     }
+    let mut with_host = target.worlds[world].clone();
+    with_host.name = format!("{}-with-host", with_host.name);
+    for (k, v) in &with_host.imports {
+        imports.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    with_host.imports = imports;
+    let with_host = target.worlds.alloc(with_host);
+    // wit-component panics on a world it cannot encode; that is no verdict on the component.
+    let verdict = crate::isolate::isolated("contract", || {
+        wit_component::targets(&target, with_host, bytes).map_err(|e| {
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            chain
+        })
+    })
+    .map_err(|_| Authority::Unavailable)?;
+    verdict.map_err(|chain| {
+        Authority::Refused(if chain.len() > 1 {
+            chain[1..].join(": ")
+        } else {
+            chain.join(": ")
+        })
+    })
+}
+
+/// Adds interface `id` to `imports`, after the interfaces whose types it uses (a world must
+/// import those first).
+fn import_with_deps(
+    resolve: &Resolve,
+    id: wit_parser::InterfaceId,
+    imports: &mut wit_parser::IndexMap<WorldKey, WorldItem>,
+) {
+    if imports.contains_key(&WorldKey::Interface(id)) {
+        return;
+    }
+    let deps: Vec<_> = resolve.interface_direct_deps(id).collect();
+    for dep in deps {
+        import_with_deps(resolve, dep, imports);
+    }
+    imports.insert(
+        WorldKey::Interface(id),
+        WorldItem::Interface {
+            id,
+            stability: Default::default(),
+            span: Default::default(),
+            docs: Default::default(),
+            external_id: Default::default(),
+        },
+    );
+}
+
+/// The interface `ns:pkg/iface@version` of `resolve`.
+fn interface_named(resolve: &Resolve, name: &str) -> Option<wit_parser::InterfaceId> {
+    let (package, iface) = name.split_once('/')?;
+    let (iface, version) = match iface.split_once('@') {
+        Some((i, v)) => (i, Some(v)),
+        None => (iface, None),
+    };
+    let package = match version {
+        Some(v) => format!("{package}@{v}"),
+        None => package.to_string(),
+    };
+    resolve
+        .packages
+        .iter()
+        .find(|(_, p)| p.name.to_string() == package)
+        .and_then(|(_, p)| p.interfaces.get(iface).copied())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shape(wit: &str, world: &str) -> WorldShape {
-        let mut resolve = Resolve::default();
-        let pkg = resolve.push_str("t.wit", wit).unwrap();
-        let w = resolve.select_world(&[pkg], Some(world)).unwrap();
-        WorldShape::of(&resolve, w)
-    }
-
-    const WIT: &str = "package demo:x@0.1.0;\n\
-        interface i { f: func() -> u32; g: func(); }\n\
-        interface j { h: func(); }\n\
-        world full { export i; }\n\
-        world partial { export i; import j; }\n";
-
-    #[test]
-    fn equal_worlds_match() {
-        assert!(check(&shape(WIT, "full"), &shape(WIT, "full")).is_empty());
-    }
-
-    #[test]
-    fn missing_export_and_extra_import_are_found() {
-        let component = shape(WIT, "partial");
-        let declared = shape(
-            "package demo:x@0.1.0;\ninterface i { f: func() -> u32; }\ninterface k { k: func(); }\nworld w { export k; }\n",
-            "w",
-        );
-        let found = check(&component, &declared);
-        assert_eq!(
-            found,
-            vec![
-                Mismatch::MissingExport {
-                    name: "demo:x/k@0.1.0".into()
-                },
-                Mismatch::UnexpectedImport {
-                    name: "demo:x/j@0.1.0".into()
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn a_function_of_another_type_is_found() {
-        let component = shape(
-            "package demo:x@0.1.0;\ninterface i { f: func() -> u64; g: func(); }\nworld w { export i; }\n",
-            "w",
-        );
-        let found = check(&component, &shape(WIT, "full"));
-        assert_eq!(
-            found,
-            vec![Mismatch::FunctionType {
-                interface: "demo:x/i@0.1.0".into(),
-                function: "f".into(),
-                declared: "func() -> u32".into(),
-                actual: "func() -> u64".into(),
-            }]
-        );
-    }
-
-    #[test]
-    fn missing_function_is_found() {
-        let component = shape(
-            "package demo:x@0.1.0;\ninterface i { f: func() -> u32; }\nworld w { export i; }\n",
-            "w",
-        );
-        let found = check(&component, &shape(WIT, "full"));
-        assert_eq!(
-            found,
-            vec![Mismatch::MissingFunction {
-                interface: "demo:x/i@0.1.0".into(),
-                function: "g".into()
-            }]
-        );
-    }
-}
+mod tests;

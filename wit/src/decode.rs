@@ -27,6 +27,52 @@ pub enum Decoded {
     },
 }
 
+/// What a `.wasm` file is, by its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmKind {
+    /// A component.
+    Component,
+    /// A core WebAssembly module.
+    CoreModule,
+    /// Not WebAssembly at all.
+    NotWasm,
+}
+
+impl WasmKind {
+    /// Tells a component from a core module from anything else, by the header alone.
+    pub fn of(bytes: &[u8]) -> Self {
+        if wasmparser::Parser::is_component(bytes) {
+            WasmKind::Component
+        } else if wasmparser::Parser::is_core_wasm(bytes) {
+            WasmKind::CoreModule
+        } else {
+            WasmKind::NotWasm
+        }
+    }
+
+    /// Why bytes of this kind are not a component, in words (`None` for a component).
+    pub fn not_a_component(self) -> Option<&'static str> {
+        match self {
+            WasmKind::Component => None,
+            WasmKind::CoreModule => Some("a core WebAssembly module, not a component"),
+            WasmKind::NotWasm => {
+                Some("not WebAssembly: it does not start with a component's header")
+            }
+        }
+    }
+}
+
+/// Decodes the WIT world a component carries, after validating it.
+pub fn component_world(bytes: &[u8], what: &str) -> Result<(Resolve, WorldId), WitError> {
+    match decode(bytes, what)? {
+        Decoded::Component { resolve, world, .. } => Ok((*resolve, world)),
+        Decoded::WitPackage { .. } => Err(WitError::NotAComponent {
+            what: what.to_string(),
+            message: "it is a WIT package, not a component".into(),
+        }),
+    }
+}
+
 /// Decodes `bytes` (named `what` in errors); an error, never a panic, for anything that is
 /// not a valid component.
 pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
@@ -34,12 +80,8 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
         what: what.to_string(),
         message: message.to_string(),
     };
-    if !wasmparser::Parser::is_component(bytes) {
-        return Err(invalid(if wasmparser::Parser::is_core_wasm(bytes) {
-            "a core WebAssembly module, not a component"
-        } else {
-            "not WebAssembly: it does not start with a component's header"
-        }));
+    if let Some(why) = WasmKind::of(bytes).not_a_component() {
+        return Err(invalid(why));
     }
     validate(bytes, what)?;
     let decoded = wit_component::decode(bytes).map_err(|e| invalid(&format!("{e:#}")))?;
@@ -88,13 +130,23 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Decoded, WitError> {
 /// section and reserves what each section's header announces; a hostile header announcing
 /// gigabytes would be believed (found by fuzzing `compose inspect`). Validation works on the
 /// bytes in memory and fails on any section longer than the file.
-pub(crate) fn validate(bytes: &[u8], what: &str) -> Result<(), WitError> {
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+pub fn validate(bytes: &[u8], what: &str) -> Result<(), WitError> {
+    crate::features::validator()
         .validate_all(bytes)
         .map(|_| ())
-        .map_err(|e| WitError::NotAComponent {
-            what: what.to_string(),
-            message: format!("it is not valid: {}", e.message()),
+        .map_err(|e| {
+            let message = e.message().to_string();
+            if crate::features::is_feature_error(&message) {
+                WitError::UnsupportedFeature {
+                    what: what.to_string(),
+                    message,
+                }
+            } else {
+                WitError::NotAComponent {
+                    what: what.to_string(),
+                    message: format!("it is not valid: {message}"),
+                }
+            }
         })
 }
 

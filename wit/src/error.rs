@@ -161,6 +161,15 @@ pub enum WitError {
     )]
     NotAComponent { what: String, message: String },
 
+    /// A component uses a WebAssembly feature outside the one set compose accepts (what
+    /// its runtime runs).
+    #[error("`{what}` uses a WebAssembly feature compose's runtime does not run: {message}")]
+    #[diagnostic(
+        code(compose::wit::unsupported_feature),
+        help("compose runs WebAssembly 3.0 without GC types, exceptions and threads, and the component model with maps and fixed-length lists; build the component without the feature named")
+    )]
+    UnsupportedFeature { what: String, message: String },
+
     /// A WIT package could not be encoded or printed.
     #[error("{message}")]
     #[diagnostic(code(compose::wit::encode))]

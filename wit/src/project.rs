@@ -106,33 +106,9 @@ impl ProjectWit {
             FirstLoad::Loaded(wit) => return Ok(*wit),
             FirstLoad::NeedsWasi(first) => first,
         };
-        // Push the host's packages in an order their own dependencies allow: each once, after
-        // the packages it uses (a failed push may leave part of a package behind).
-        let mut parsed = Vec::new();
-        for (name, text) in host {
-            let Ok(group) = wit_parser::UnresolvedPackageGroup::parse(name, text) else {
-                return Err(first);
-            };
-            let deps: Vec<String> = group
-                .main
-                .foreign_deps
-                .keys()
-                .map(|n| n.to_string())
-                .collect();
-            parsed.push((group.main.name.to_string(), deps, group));
-        }
         let mut resolve = Resolve::default();
-        let mut pushed: Vec<String> = Vec::new();
-        while !parsed.is_empty() {
-            let ready = parsed
-                .iter()
-                .position(|(_, deps, _)| deps.iter().all(|d| pushed.contains(d)));
-            let Some(i) = ready else { return Err(first) };
-            let (name, _, group) = parsed.remove(i);
-            if resolve.push_group(group).is_err() {
-                return Err(first);
-            }
-            pushed.push(name);
+        if push_texts(&mut resolve, host).is_err() {
+            return Err(first);
         }
         let (package, source_map) = resolve.push_dir(dir).map_err(|_| first)?;
         Ok(Self::loaded(resolve, package, dir, &source_map))
@@ -201,7 +177,44 @@ impl ProjectWit {
     }
 }
 
-/// Copies the `.wit` files of `src` and its `deps/` (folders and files) to `dst`.
+/// Pushes WIT packages given as text (name, text) into `resolve`, each once, after the
+/// packages it uses (a failed push may leave part of a package behind, so the order is worked
+/// out first). Packages `resolve` already has are skipped.
+pub(crate) fn push_texts(resolve: &mut Resolve, texts: &[(&str, &str)]) -> Result<(), String> {
+    let mut parsed = Vec::new();
+    for (name, text) in texts {
+        let group = wit_parser::UnresolvedPackageGroup::parse(name, text)
+            .map_err(|(_, e)| format!("{name}: {e:?}"))?;
+        let deps: Vec<String> = group
+            .main
+            .foreign_deps
+            .keys()
+            .map(|n| n.to_string())
+            .collect();
+        parsed.push((group.main.name.to_string(), deps, group));
+    }
+    let mut pushed: Vec<String> = resolve
+        .packages
+        .iter()
+        .map(|(_, p)| p.name.to_string())
+        .collect();
+    parsed.retain(|(name, _, _)| !pushed.contains(name));
+    while !parsed.is_empty() {
+        let ready = parsed
+            .iter()
+            .position(|(_, deps, _)| deps.iter().all(|d| pushed.contains(d)))
+            .ok_or_else(|| {
+                "the packages use each other in a cycle, or use one not given".to_string()
+            })?;
+        let (name, _, group) = parsed.remove(ready);
+        resolve
+            .push_group(group)
+            .map_err(|e| format!("{name}: {e}"))?;
+        pushed.push(name);
+    }
+    Ok(())
+}
+
 /// The packages (`ns:name@version`) that the WIT in `dir` and its `deps/` refer to and do not
 /// define: what must be fetched before it can resolve. Found without resolving anything; WIT
 /// that does not parse gives none (loading it reports the error).

@@ -1,5 +1,5 @@
 use compose_project::ops::{self, AddRequest};
-use compose_toolchains::Language;
+use compose_project::Language;
 
 use super::ManifestArg;
 use crate::output::status;

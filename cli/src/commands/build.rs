@@ -1,7 +1,7 @@
 use std::time::Instant;
 
 use compose_project::ops::{self, BuildEvent};
-use compose_toolchains::Tools;
+use compose_project::{ComposeHome, Message, Profile};
 
 use super::ManifestArg;
 use crate::output::{size, status};
@@ -23,6 +23,10 @@ pub struct RegistryArgs {
     /// Never contact a registry: take what the build needs from the cache.
     #[arg(long)]
     pub offline: bool,
+    /// Build optimised, with assertions compiled out (`NDEBUG`, no debug assertions), into
+    /// target/compose/release; the default is the dev profile, with assertions live.
+    #[arg(long)]
+    pub release: bool,
 }
 
 impl RegistryArgs {
@@ -30,6 +34,11 @@ impl RegistryArgs {
         ops::BuildOptions {
             locked: self.locked,
             offline: self.offline,
+            profile: if self.release {
+                Profile::Release
+            } else {
+                Profile::Dev
+            },
         }
     }
 }
@@ -39,38 +48,17 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     let report = build(&manifest, args.registry.options())?;
     if crate::output::json() {
         for c in &report.components {
-            crate::output::emit(
-                "component",
-                serde_json::json!({
-                    "component": c.name,
-                    "language": c.language,
-                    "world": c.world,
-                    "artifact": c.artifact,
-                    "size": c.size,
-                    "fresh": c.fresh,
-                    "imports": c.imports,
-                    "exports": c.exports,
-                }),
-            );
+            crate::output::emit(&Message::component(c));
         }
-        let links: Vec<_> = report
-            .links
-            .iter()
-            .map(|(importer, import, exporter)| {
-                serde_json::json!({ "importer": importer, "import": import, "exporter": exporter })
-            })
-            .collect();
-        crate::output::emit(
-            "build-finished",
-            serde_json::json!({
-                "success": true,
-                "output": report.output,
-                "size": report.size,
-                "fresh": report.fresh,
-                "links": links,
-                "imports": report.imports,
-            }),
-        );
+        crate::output::emit(&Message::BuildFinished {
+            success: true,
+            output: &report.output,
+            size: report.size,
+            fresh: report.fresh,
+            profile: &report.profile,
+            links: &report.links,
+            imports: &report.imports,
+        });
     }
     Ok(0)
 }
@@ -81,8 +69,15 @@ pub fn build(
     options: ops::BuildOptions,
 ) -> miette::Result<ops::BuildReport> {
     let started = Instant::now();
-    let tools = Tools::from_env();
-    let report = ops::build(manifest, &tools, options, &mut |event| match event {
+    let home = ComposeHome::from_env();
+    let report = ops::build(manifest, &home, options, &mut |event| match event {
+        BuildEvent::Waiting { lock } => status(
+            "Blocking",
+            &format!(
+                "waiting for another build of this project (lock `{}`)",
+                lock.display()
+            ),
+        ),
         BuildEvent::Building {
             component,
             language,

@@ -2,7 +2,7 @@
 //! imports against what the host provides; for CI.
 
 use compose_project::ops::BuildReport;
-use compose_project::Manifest;
+use compose_project::{Manifest, Message};
 
 use super::build::RegistryArgs;
 use super::ManifestArg;
@@ -28,18 +28,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
 fn show(manifest: &Manifest, report: &BuildReport) {
     for c in &report.components {
         if json() {
-            emit(
-                "component-checked",
-                serde_json::json!({
-                    "component": c.name,
-                    "world": c.world,
-                    "declared_at": c.declared_at,
-                    "language": c.language,
-                    "artifact": c.artifact,
-                    "imports": c.imports,
-                    "exports": c.exports,
-                }),
-            );
+            emit(&Message::checked(c));
         } else {
             status(
                 "Checked",
@@ -53,21 +42,19 @@ fn show(manifest: &Manifest, report: &BuildReport) {
             );
         }
     }
-    let (named, wasi): (Vec<&String>, Vec<&String>) = report
+    let (named, wasi): (Vec<&str>, Vec<&str>) = report
         .imports
         .iter()
-        .partition(|i| manifest.host_imports.contains(*i));
+        .map(String::as_str)
+        .partition(|i| manifest.host_imports.iter().any(|h| h == i));
     if json() {
-        emit(
-            "check-finished",
-            serde_json::json!({
-                "success": true,
-                "components": report.components.len(),
-                "output": report.output,
-                "wasi_imports": wasi,
-                "host_imports": named,
-            }),
-        );
+        emit(&Message::CheckFinished {
+            success: true,
+            components: report.components.len(),
+            output: &report.output,
+            wasi_imports: wasi,
+            host_imports: named,
+        });
     } else {
         status(
             "Checked",

@@ -1,5 +1,5 @@
-use compose_toolchains::doctor::{self, Status};
-use compose_toolchains::Tools;
+use compose_project::doctor::{self, Status};
+use compose_project::ComposeHome;
 
 use crate::output::{status, FAILURE};
 
@@ -12,11 +12,12 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
-    let tools = Tools::from_env();
+    let home = ComposeHome::from_env();
+    let tools = home.tools();
     let checks = if args.install {
-        doctor::install(&tools, &mut |step| status("Installing", step))?
+        doctor::install(tools, &mut |step| status("Installing", step))?
     } else {
-        doctor::diagnose(&tools)
+        doctor::diagnose(tools)
     };
     let mut ok = true;
     for check in &checks {

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use compose_project::ops;
-use compose_toolchains::Language;
+use compose_project::Language;
 
 use crate::output::status;
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use compose_project::ops;
-use compose_toolchains::Tools;
+use compose_project::ComposeHome;
 
 use super::ManifestArg;
 use crate::output::{size, status};
@@ -27,8 +27,8 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
-    let tools = Tools::from_env();
-    let client = ops::registry_client(&tools, false)?;
+    let home = ComposeHome::from_env();
+    let client = home.registry_client(false)?;
     let (file, target) = match args.args.as_slice() {
         [file, target] => (Some(PathBuf::from(file)), Some(target.clone())),
         [target] => (None, Some(target.clone())),

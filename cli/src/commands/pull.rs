@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use compose_project::ops;
-use compose_toolchains::Tools;
+use compose_project::ComposeHome;
 
 use crate::output::{size, status};
 
@@ -22,8 +22,8 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
-    let tools = Tools::from_env();
-    let client = ops::registry_client(&tools, args.offline)?;
+    let home = ComposeHome::from_env();
+    let client = home.registry_client(args.offline)?;
     let output = args
         .output
         .unwrap_or_else(|| default_output(&args.reference));

@@ -2,11 +2,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use compose_project::ops::{self, RunOutcome, RunRequest};
-use compose_project::ProjectError;
-use compose_runtime::{
-    parse_duration, parse_size, DirGrant, Grants, LimitKind, Limits, NetRule, RunError,
+use compose_project::sandbox::{
+    parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant, Grants, LimitKind, Limits,
+    NetRule, RunError,
 };
-use compose_toolchains::Tools;
+use compose_project::ComposeHome;
+use compose_project::ProjectError;
 
 use super::ManifestArg;
 use crate::output::{exit_code, status};
@@ -23,8 +24,8 @@ pub struct Args {
     #[arg(long = "dir", value_name = "HOST::GUEST[:rw]", value_parser = DirGrant::parse)]
     dirs: Vec<DirGrant>,
     /// Grant an environment variable: `NAME=value`, or `NAME` to pass the host's value.
-    #[arg(long = "env", value_name = "NAME[=VALUE]")]
-    env: Vec<String>,
+    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = EnvGrant::parse)]
+    env: Vec<EnvGrant>,
     /// Let the guest read this process's stdin.
     #[arg(long)]
     stdin: bool,
@@ -52,6 +53,8 @@ pub struct Args {
     explain: bool,
     #[command(flatten)]
     manifest: ManifestArg,
+    #[command(flatten)]
+    build: super::build::RegistryArgs,
     /// Arguments passed to the guest.
     #[arg(last = true)]
     args: Vec<String>,
@@ -72,18 +75,20 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         fuel: args.fuel,
         max_stack: args.max_stack.map(|s| s as usize),
     };
-    let (path, manifest) = match args.file {
-        Some(file) => (file, None),
-        None => {
-            let manifest = args.manifest.load()?;
-            let report = super::build::build(&manifest, ops::BuildOptions::default())?;
-            (report.output, Some(manifest))
-        }
+    let manifest = match &args.file {
+        Some(_) => None,
+        None => Some(args.manifest.load()?),
     };
-    let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.env);
+    let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.env)?;
     let limits = ops::limits_for(manifest.as_ref(), limits);
     let described = grants.describe();
     if args.explain {
+        // What a run would be, without building or running anything.
+        let path = match (&args.file, &manifest) {
+            (Some(file), _) => file.clone(),
+            (None, Some(m)) => m.output(args.build.options().profile),
+            (None, None) => unreachable!("a manifest is loaded when no file is given"),
+        };
         println!(
             "{}: granted {}",
             path.display(),
@@ -96,6 +101,11 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         println!("limits: {}", describe_limits(&limits));
         return Ok(0);
     }
+    let path = match (args.file, &manifest) {
+        (Some(file), _) => file,
+        (None, Some(m)) => super::build::build(m, args.build.options())?.output,
+        (None, None) => unreachable!("a manifest is loaded when no file is given"),
+    };
     if !described.is_empty() {
         status("Granting", &described.join("; "));
     }
@@ -103,14 +113,18 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         grants: &grants,
         limits: &limits,
         invoke: args.invoke.as_deref(),
-        compiling: &|path| {
-            status(
-                "Compiling",
-                &format!("{} (once; the compiled code is cached)", path.display()),
-            )
+        compiling: &|path, caching| {
+            let note = match caching {
+                Caching::Kept => "once; the compiled code is cached".to_string(),
+                Caching::ReadOnly => {
+                    "the compiled-code cache cannot be written, so every run compiles".to_string()
+                }
+                Caching::Off => "not cached".to_string(),
+            };
+            status("Compiling", &format!("{} ({note})", path.display()))
         },
     };
-    match ops::run(&path, request, &Tools::from_env()) {
+    match ops::run(&path, request, &ComposeHome::from_env()) {
         Ok(RunOutcome::Exited(code)) => Ok(code),
         Ok(RunOutcome::Returned(invoked)) => {
             for result in &invoked.results {
@@ -143,7 +157,7 @@ fn limit_exit_code(kind: LimitKind) -> i32 {
 fn describe_limits(limits: &Limits) -> String {
     let mut out = Vec::new();
     if let Some(m) = limits.max_memory {
-        out.push(format!("memory {}", compose_runtime::show_size(m)));
+        out.push(format!("memory {}", show_size(m)));
     }
     if let Some(t) = limits.timeout {
         out.push(format!("timeout {t:?}"));
@@ -152,7 +166,7 @@ fn describe_limits(limits: &Limits) -> String {
         out.push(format!("fuel {f}"));
     }
     if let Some(s) = limits.max_stack {
-        out.push(format!("stack {}", compose_runtime::show_size(s as u64)));
+        out.push(format!("stack {}", show_size(s as u64)));
     }
     if out.is_empty() {
         "none set (memory up to 4GiB per instance, no timeout, no fuel metering, stack 512KiB)"

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use compose_project::ops::{self, Comparison, DifferentialOptions, TestReport};
-use compose_toolchains::Tools;
+use compose_project::{ComposeHome, Message};
 
 use super::ManifestArg;
 use crate::output::{status, xml_escape};
@@ -36,14 +36,14 @@ struct Outcome {
 pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
     let report = super::build::build(&manifest, ops::BuildOptions::default())?;
-    let tools = Tools::from_env();
+    let home = ComposeHome::from_env();
     let json = crate::output::json();
     let outcomes = if args.differential {
         let options = DifferentialOptions {
             seed: args.seed,
             cases: args.cases,
         };
-        let comparisons = ops::differential(&report, &tools, options, &mut |c| {
+        let comparisons = ops::differential(&report, &home, options, &mut |c| {
             show_comparison(c, json, args.seed)
         })?;
         if comparisons.is_empty() && !json {
@@ -54,17 +54,14 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         }
         comparisons.iter().map(comparison_outcome).collect()
     } else {
-        let tests = ops::test(&manifest, &report, &tools)?;
+        let tests = ops::test(&manifest, &report, &home)?;
         show_cases(&tests, json);
         case_outcomes(&tests)
     };
     let passed = outcomes.iter().filter(|o| o.passed).count();
     let failed = outcomes.len() - passed;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({ "type": "summary", "passed": passed, "failed": failed })
-        );
+        crate::output::emit(&Message::Summary { passed, failed });
     } else {
         println!("{passed} passed, {failed} failed");
     }
@@ -77,9 +74,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
 fn show_cases(tests: &TestReport, json: bool) {
     for c in &tests.cases {
         if json {
-            let mut value = serde_json::to_value(c).expect("serializable");
-            value["type"] = "case".into();
-            println!("{value}");
+            crate::output::emit(&Message::Case(c));
         } else if c.passed {
             println!("ok      {:<12} {}", c.target, c.call);
         } else {
@@ -114,10 +109,10 @@ fn case_outcomes(tests: &TestReport) -> Vec<Outcome> {
 
 fn show_comparison(c: &Comparison, json: bool, seed: u64) {
     if json {
-        let mut value = serde_json::to_value(c).expect("serializable");
-        value["type"] = "comparison".into();
-        value["seed"] = seed.into();
-        println!("{value}");
+        crate::output::emit(&Message::Comparison {
+            comparison: c,
+            seed,
+        });
         return;
     }
     match &c.disagreement {
@@ -183,6 +178,6 @@ fn write_junit(path: &std::path::Path, outcomes: &[Outcome]) -> miette::Result<(
         }
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
-    compose_project::write_atomic(path, xml.as_bytes())?;
+    compose_project::write_file(path, xml.as_bytes())?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use compose_project::ops;
 use compose_project::Manifest;
+use compose_project::Message;
 
 use super::ManifestArg;
 use crate::output::status;
@@ -67,16 +68,13 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             let loaded = ops::load_wit_source(&path)?;
             let package = &loaded.resolve.packages[loaded.package];
             if crate::output::json() {
-                crate::output::emit(
-                    "wit-checked",
-                    serde_json::json!({
-                        "package": package.name.to_string(),
-                        "kind": loaded.kind,
-                        "interfaces": package.interfaces.keys().collect::<Vec<_>>(),
-                        "worlds": package.worlds.keys().collect::<Vec<_>>(),
-                        "packages": loaded.resolve.packages.len(),
-                    }),
-                );
+                crate::output::emit(&Message::WitChecked {
+                    package: package.name.to_string(),
+                    kind: loaded.kind,
+                    interfaces: package.interfaces.keys().map(String::as_str).collect(),
+                    worlds: package.worlds.keys().map(String::as_str).collect(),
+                    packages: loaded.resolve.packages.len(),
+                });
                 return Ok(0);
             }
             status(
@@ -112,30 +110,24 @@ fn diff(old: &Path, new: &Path) -> miette::Result<i32> {
     let d = ops::wit_diff(old, new)?;
     if crate::output::json() {
         for c in &d.changes {
-            crate::output::emit(
-                "wit-change",
-                serde_json::json!({
-                    "item": c.item,
-                    "kind": c.kind.to_string(),
-                    "detail": c.detail,
-                    "importers": c.importers.to_string(),
-                    "exporters": c.exporters.to_string(),
-                }),
-            );
+            crate::output::emit(&Message::WitChange {
+                item: &c.item,
+                kind: c.kind.to_string(),
+                detail: c.detail.as_deref(),
+                importers: c.importers.to_string(),
+                exporters: c.exporters.to_string(),
+            });
         }
         let problem = d.version_problem();
-        crate::output::emit(
-            "wit-diff-finished",
-            serde_json::json!({
-                "old": d.old,
-                "new": d.new,
-                "changes": d.changes.len(),
-                "breaking": d.changes.iter().filter(|c| c.is_breaking()).count(),
-                "required_version": d.required_version().map(|v| v.to_string()),
-                "success": problem.is_none(),
-                "problem": problem,
-            }),
-        );
+        crate::output::emit(&Message::WitDiffFinished {
+            old: &d.old,
+            new: &d.new,
+            changes: d.changes.len(),
+            breaking: d.changes.iter().filter(|c| c.is_breaking()).count(),
+            required_version: d.required_version().map(|v| v.to_string()),
+            success: problem.is_none(),
+            problem,
+        });
         return Ok(if d.version_problem().is_some() { 1 } else { 0 });
     }
     println!("{} → {}", d.old, d.new);

@@ -63,6 +63,7 @@ pub fn add_component(
         .map(|rel| Path::new("..").join(rel))
         .unwrap_or_else(|| manifest.wit_dir.clone());
     let files = compose_toolchains::stubs::component_stub(
+        request.name,
         request.language,
         &wit.resolve,
         world,

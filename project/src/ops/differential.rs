@@ -10,12 +10,11 @@ use std::time::Duration;
 use compose_runtime::{
     minimize, random_value, supported, Grants, Limits, Rng, RunError, Runtime, Session,
 };
-use compose_toolchains::Tools;
 use serde::Serialize;
 
 use crate::ops::build::BuildReport;
 use crate::ops::test::targets;
-use crate::ProjectError;
+use crate::{ComposeHome, ProjectError};
 
 /// How much random testing to do.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +54,7 @@ pub struct Disagreement {
 /// Compares every interface with two or more implementations among the built components.
 pub fn differential(
     report: &BuildReport,
-    tools: &Tools,
+    home: &ComposeHome,
     options: DifferentialOptions,
     progress: &mut dyn FnMut(&Comparison),
 ) -> Result<Vec<Comparison>, ProjectError> {
@@ -64,7 +63,7 @@ pub fn differential(
         timeout: Some(Duration::from_secs(10)),
         ..Limits::default()
     };
-    let runtime = Runtime::new(Some(tools.home().join("compiled")), &limits)?;
+    let runtime = Runtime::new(Some(home.compiled_cache()), &limits)?;
     let targets = targets(&runtime, report)?;
     let components: Vec<_> = targets.iter().filter(|t| t.name != "composed").collect();
     let mut by_interface: BTreeMap<&str, Vec<usize>> = BTreeMap::new();

@@ -5,49 +5,29 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use compose_registry::{Cache, Client, Digest, PackageSpec, Pulled, Reference, RegistryConfig};
-use compose_toolchains::Tools;
+use compose_registry::{Client, Digest, PackageSpec, Pulled, Reference};
+use compose_toolchains::Profile;
 use compose_wit::decode::{decode, print_packages, Decoded};
 
-use crate::fsutil::write_atomic;
 use crate::lock::{Lock, Locked};
-use crate::{Manifest, ProjectError};
+use crate::{ComposeHome, Manifest, ProjectError};
 
-/// The environment variable naming the registry configuration file (default:
-/// `$COMPOSE_HOME/registries.toml`).
-pub const REGISTRY_CONFIG_ENV: &str = "COMPOSE_REGISTRY_CONFIG";
-
-/// How a build may use registries.
+/// How a build is made.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuildOptions {
     /// Fail when compose.lock would change.
     pub locked: bool,
     /// Use the cache only.
     pub offline: bool,
-}
-
-/// The environment variable that moves the registry cache (default: `$COMPOSE_HOME/registry`).
-pub const REGISTRY_CACHE_ENV: &str = "COMPOSE_REGISTRY_CACHE";
-
-/// A registry client configured from compose's home: `registries.toml` (or the file
-/// `COMPOSE_REGISTRY_CONFIG` names), the environment, and the cache in `<home>/registry`
-/// (or `COMPOSE_REGISTRY_CACHE`).
-pub fn registry_client(tools: &Tools, offline: bool) -> Result<Client, ProjectError> {
-    let config_path = std::env::var_os(REGISTRY_CONFIG_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tools.home().join("registries.toml"));
-    let config = RegistryConfig::load(&config_path)?;
-    let cache = std::env::var_os(REGISTRY_CACHE_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tools.home().join("registry"));
-    Ok(Client::new(config, Cache::new(cache)).offline(offline))
+    /// Development (the default) or release.
+    pub profile: Profile,
 }
 
 /// Fetches what the project needs from registries; returns where each registry component's
 /// `.wasm` is. `pulling` is told about each artifact before it is fetched.
 pub(crate) fn fetch(
     manifest: &Manifest,
-    tools: &Tools,
+    home: &ComposeHome,
     options: BuildOptions,
     pulling: &mut dyn FnMut(&str),
 ) -> Result<BTreeMap<String, PathBuf>, ProjectError> {
@@ -58,13 +38,13 @@ pub(crate) fn fetch(
     let wanted: Vec<(&str, &str)> = manifest
         .components
         .iter()
-        .filter_map(|c| Some((c.name.as_str(), c.registry.as_deref()?)))
+        .filter_map(|c| Some((c.name.as_str(), c.registry()?)))
         .collect();
     let old = Lock::read(&manifest.root_dir)?;
     if missing.is_empty() && wanted.is_empty() && old.packages.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let client = registry_client(tools, options.offline)?;
+    let client = home.registry_client(options.offline)?;
     let deps_dir = manifest.wit_dir.join("deps");
 
     let mut lock = Lock::default();
@@ -125,7 +105,7 @@ pub(crate) fn fetch(
         });
     }
     for (file, text) in deps_files {
-        write_atomic(&file, text.as_bytes())?;
+        crate::fsutil::write_atomic(&file, text.as_bytes())?;
     }
     if !lock.packages.is_empty() || manifest.root_dir.join(crate::lock::LOCK_FILE).exists() {
         lock.write(&manifest.root_dir)?;

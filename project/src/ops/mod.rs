@@ -13,7 +13,7 @@ mod wit;
 pub use add::{add_component, AddRequest};
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
-pub use fetch::{registry_client, BuildOptions, REGISTRY_CACHE_ENV, REGISTRY_CONFIG_ENV};
+pub use fetch::BuildOptions;
 pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};

@@ -3,37 +3,38 @@
 
 use std::path::Path;
 
-use compose_runtime::{Grants, Invoked, Limits, Runtime};
-use compose_toolchains::Tools;
+use compose_runtime::{Caching, EnvGrant, Grants, Invoked, Limits, Runtime};
 
-use crate::{Manifest, ProjectError};
+use crate::{ComposeHome, Manifest, ProjectError};
 
-/// The grants of a run: the manifest's `[run]` table (if any) plus the command line's.
-/// `NAME` alone in an env list passes the host's value of NAME (and nothing else).
-pub fn grants_for(manifest: Option<&Manifest>, mut extra: Grants, env_specs: &[String]) -> Grants {
-    let mut specs: Vec<String> = Vec::new();
+/// The grants of a run: the manifest's `[run]` table (if any) plus the command line's
+/// (`env` there: `NAME=value`, or `NAME` to pass the host's value of NAME and nothing else).
+/// A host variable that is not UTF-8 is an error; one the host does not have is not granted.
+pub fn grants_for(
+    manifest: Option<&Manifest>,
+    mut extra: Grants,
+    env: &[EnvGrant],
+) -> Result<Grants, ProjectError> {
+    let mut wanted: Vec<EnvGrant> = Vec::new();
     if let Some(m) = manifest {
         let mut dirs = m.run.dirs.clone();
         dirs.append(&mut extra.dirs);
         extra.dirs = dirs;
-        specs.extend(m.run.env.iter().cloned());
+        wanted.extend(m.run.env.iter().cloned());
         let mut network = m.run.network.clone();
         network.append(&mut extra.network);
         extra.network = network;
         extra.name_lookup |= m.run.name_lookup;
     }
-    specs.extend(env_specs.iter().cloned());
-    for spec in specs {
-        match spec.split_once('=') {
-            Some((k, v)) => extra.env.push((k.to_string(), v.to_string())),
-            None => {
-                if let Ok(v) = std::env::var(&spec) {
-                    extra.env.push((spec, v));
-                }
-            }
-        }
+    wanted.extend(env.iter().cloned());
+    for grant in wanted {
+        let resolved = grant.resolve().map_err(|message| ProjectError::Input {
+            message,
+            help: "give the variable's value on the command line, or leave it out".into(),
+        })?;
+        extra.env.extend(resolved);
     }
-    extra
+    Ok(extra)
 }
 
 /// The limits of a run: each flag given on the command line, else the manifest's `[run]`.
@@ -56,8 +57,9 @@ pub struct RunRequest<'a> {
     pub limits: &'a Limits,
     /// `Some("iface.func(args)")` to call one function instead of running `wasi:cli/run`.
     pub invoke: Option<&'a str>,
-    /// Told when the component has to be compiled first (not found in the cache).
-    pub compiling: &'a dyn Fn(&Path),
+    /// Told when the component has to be compiled first (not found in the cache), and
+    /// whether the compiled code will be kept.
+    pub compiling: &'a dyn Fn(&Path, Caching),
 }
 
 /// How a run ended.
@@ -73,10 +75,10 @@ pub enum RunOutcome {
 pub fn run(
     path: &Path,
     request: RunRequest<'_>,
-    tools: &Tools,
+    home: &ComposeHome,
 ) -> Result<RunOutcome, ProjectError> {
-    let runtime = Runtime::new(Some(tools.home().join("compiled")), request.limits)?;
-    let loaded = runtime.load_file(path, &mut || (request.compiling)(path))?;
+    let runtime = Runtime::new(Some(home.compiled_cache()), request.limits)?;
+    let loaded = runtime.load_file(path, &mut |caching| (request.compiling)(path, caching))?;
     if let Some(call) = request.invoke {
         let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
         return Ok(RunOutcome::Returned(invoked));

@@ -17,11 +17,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use compose_runtime::{Grants, Limits, Loaded, Runtime, Session, Stub};
-use compose_toolchains::Tools;
 use serde::{Deserialize, Serialize};
 
 use crate::ops::build::BuildReport;
-use crate::{Manifest, ProjectError};
+use crate::{ComposeHome, Manifest, ProjectError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,7 +99,7 @@ pub(crate) fn targets(
     for (name, path) in files {
         let bytes = std::fs::read(path)
             .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
-        let exports = compose_linker::exported_interfaces(&bytes)?;
+        let exports = compose_linker::exports_of(&bytes)?;
         let loaded = runtime.load(&name, &bytes)?;
         out.push(Target {
             name,
@@ -120,7 +119,7 @@ pub(crate) fn names_interface(export: &str, want: &str) -> bool {
 pub fn test(
     manifest: &Manifest,
     report: &BuildReport,
-    tools: &Tools,
+    home: &ComposeHome,
 ) -> Result<TestReport, ProjectError> {
     let dir = manifest.root_dir.join("tests");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
@@ -132,7 +131,7 @@ pub fn test(
         Err(_) => Vec::new(),
     };
     files.sort();
-    let runtime = Runtime::new(Some(tools.home().join("compiled")), &Limits::default())?;
+    let runtime = Runtime::new(Some(home.compiled_cache()), &Limits::default())?;
     let targets = targets(&runtime, report)?;
     let mut result = TestReport::default();
     for file in &files {

@@ -1,0 +1,230 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::Host;
+
+/// A component importing `imports` and exporting `exports`, each an interface with one
+/// function `f: func()`.
+fn component(imports: &[&str], exports: &[&str]) -> Vec<u8> {
+    let mut wat = String::from("(component\n");
+    for (i, name) in imports.iter().enumerate() {
+        wat.push_str(&format!(
+            "(import \"{name}\" (instance $imp{i} (export \"f\" (func))))\n"
+        ));
+    }
+    if !exports.is_empty() {
+        wat.push_str(
+            "(core module $m (func (export \"f\")))\n(core instance $ci (instantiate $m))\n",
+        );
+        wat.push_str("(func $f (canon lift (core func $ci \"f\")))\n");
+        for (i, name) in exports.iter().enumerate() {
+            wat.push_str(&format!(
+                "(instance $exp{i} (export \"f\" (func $f)))\n(export \"{name}\" (instance $exp{i}))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    ::wat::parse_str(&wat).unwrap()
+}
+
+fn composition(list: &[(&str, &[&str], &[&str])]) -> Composition {
+    let mut c = Composition::new();
+    for (name, imports, exports) in list {
+        c.add(name, component(imports, exports)).unwrap();
+    }
+    c
+}
+
+fn wire(all: &[(&str, &str)], per: &[(&str, &str, &str)]) -> Wiring {
+    let mut w = Wiring {
+        all: all
+            .iter()
+            .map(|(i, p)| (i.to_string(), p.to_string()))
+            .collect(),
+        per_importer: BTreeMap::new(),
+    };
+    for (importer, import, provider) in per {
+        w.per_importer
+            .entry(importer.to_string())
+            .or_default()
+            .insert(import.to_string(), provider.to_string());
+    }
+    w
+}
+
+fn names(parts: Vec<&Part>) -> Vec<&str> {
+    parts.into_iter().map(|p| p.name.as_str()).collect()
+}
+
+#[test]
+fn root_import_is_wired_to_its_exporter() {
+    let mut c = composition(&[("app", &["demo:x/i"], &[]), ("lib", &[], &["demo:x/i"])]);
+    c.plan("app", &Wiring::default()).unwrap();
+    assert_eq!(names(c.planned()), vec!["lib", "app"]);
+    assert_eq!(
+        c.links(),
+        &[Link {
+            importer: "app".into(),
+            import: "demo:x/i".into(),
+            exporter: "lib".into(),
+            class: ItemClass::Interface,
+        }]
+    );
+    let bytes = c.encode().unwrap();
+    assert!(crate::imports_of(&bytes).unwrap().is_empty());
+}
+
+#[test]
+fn two_exporters_are_ambiguous_until_wired() {
+    let mut c = composition(&[
+        ("app", &["demo:x/i"], &[]),
+        ("a", &[], &["demo:x/i"]),
+        ("b", &[], &["demo:x/i"]),
+    ]);
+    let err = c.plan("app", &Wiring::default()).unwrap_err().to_string();
+    assert!(err.contains("several components export: a, b"), "{err}");
+    c.plan("app", &wire(&[("demo:x/i", "b")], &[])).unwrap();
+    assert_eq!(names(c.planned()), vec!["b", "app"]);
+}
+
+#[test]
+fn middleware_imports_and_exports_the_same_interface() {
+    let parts: &[(&str, &[&str], &[&str])] = &[
+        ("app", &["demo:x/i"], &[]),
+        ("middle", &["demo:x/i"], &["demo:x/i"]),
+        ("leaf", &[], &["demo:x/i"]),
+    ];
+    // The general form: every importer but `middle` itself gets `middle`; `middle` gets the
+    // one other exporter.
+    let mut c = composition(parts);
+    c.plan("app", &wire(&[("demo:x/i", "middle")], &[]))
+        .unwrap();
+    assert_eq!(names(c.planned()), vec!["leaf", "middle", "app"]);
+    c.encode().unwrap();
+    // Per importer.
+    let mut c = composition(parts);
+    c.plan(
+        "app",
+        &wire(&[("demo:x/i", "middle")], &[("middle", "demo:x/i", "leaf")]),
+    )
+    .unwrap();
+    assert_eq!(c.links().len(), 2);
+    // Wired to itself, it is a cycle.
+    let err = composition(parts)
+        .plan(
+            "app",
+            &wire(
+                &[],
+                &[
+                    ("app", "demo:x/i", "middle"),
+                    ("middle", "demo:x/i", "middle"),
+                ],
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("middle -> middle"), "{err}");
+}
+
+#[test]
+fn wiring_that_names_nothing_real_is_refused() {
+    let parts: &[(&str, &[&str], &[&str])] =
+        &[("app", &["demo:x/i"], &[]), ("lib", &[], &["demo:x/j"])];
+    let err = |w: Wiring| composition(parts).plan("app", &w).unwrap_err().to_string();
+    assert!(err(wire(&[("demo:x/i", "lib")], &[]))
+        .contains("`lib` does not export it (it exports: demo:x/j)"));
+    assert!(err(wire(&[("demo:x/i", "ghost")], &[])).contains("`ghost` is not one of"));
+    assert!(err(wire(&[("demo:x/zzz", "lib")], &[])).contains("no component imports it"));
+    assert!(err(wire(&[], &[("lib", "demo:x/i", "lib")])).contains("`lib` does not import it"));
+}
+
+#[test]
+fn cycles_are_reported() {
+    let mut c = composition(&[
+        ("a", &["demo:x/j"], &["demo:x/i"]),
+        ("b", &["demo:x/i"], &["demo:x/j"]),
+    ]);
+    let err = c.plan("a", &Wiring::default()).unwrap_err().to_string();
+    assert!(err.contains("a -> b -> a"), "{err}");
+}
+
+#[test]
+fn unmatched_imports_are_left_for_the_host_and_checked() {
+    let mut c = composition(&[("app", &["wasi:cli/stdout@0.2.0", "demo:x/k"], &[])]);
+    c.plan("app", &Wiring::default()).unwrap();
+    assert!(c.links().is_empty());
+    assert_eq!(c.unlinked().len(), 2);
+    let err = c.check_host(&Host::default()).unwrap_err().to_string();
+    assert!(err.contains("imports interface `demo:x/k`"), "{err}");
+    let host = Host {
+        wasi: Some((0, 2, 12)),
+        provides: vec!["demo:x/k".into()],
+    };
+    c.check_host(&host).unwrap();
+    let newer = Host {
+        wasi: Some((0, 2, 0)),
+        ..host
+    };
+    c.check_host(&newer).unwrap();
+    assert!(composition(&[("app", &[], &[])])
+        .plan("nope", &Wiring::default())
+        .is_err());
+}
+
+#[test]
+fn world_functions_link_like_interfaces() {
+    let app = ::wat::parse_str(
+        r#"(component (import "next" (func $n (result u32))) (export "next-too" (func $n)))"#,
+    )
+    .unwrap();
+    let lib = ::wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (export "next" (func $f)))"#,
+    )
+    .unwrap();
+    let mut c = Composition::new();
+    c.add("app", app).unwrap();
+    c.add("lib", lib).unwrap();
+    c.plan("app", &Wiring::default()).unwrap();
+    assert_eq!(c.links()[0].class, ItemClass::Function);
+    let bytes = c.encode().unwrap();
+    assert!(crate::imports_of(&bytes).unwrap().is_empty());
+}
+
+#[test]
+fn interfaces_of_types_only_are_left_to_the_host() {
+    let app = ::wat::parse_str(
+        r#"(component
+            (type $p (record (field "x" s32)))
+            (import "demo:x/types" (instance $t (export "point" (type (eq $p)))))
+        )"#,
+    )
+    .unwrap();
+    let mut c = Composition::new();
+    c.add("app", app).unwrap();
+    assert_eq!(c.parts()[0].imports[0].class, ItemClass::TypesOnly);
+    c.plan("app", &Wiring::default()).unwrap();
+    c.check_host(&Host::default()).unwrap();
+}
+
+#[test]
+fn a_type_mismatch_names_both_sides() {
+    let app = ::wat::parse_str(
+        r#"(component (import "demo:x/i" (instance (export "f" (func (param "a" u32))))))"#,
+    )
+    .unwrap();
+    let mut c = Composition::new();
+    c.add("app", app).unwrap();
+    c.add("lib", component(&[], &["demo:x/i"])).unwrap();
+    c.plan("app", &Wiring::default()).unwrap();
+    let err = c.encode().unwrap_err();
+    assert!(matches!(err, LinkError::Mismatch { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("`app` imports `demo:x/i` from `lib`"),
+        "{text}"
+    );
+}

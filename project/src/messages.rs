@@ -1,0 +1,133 @@
+//! The machine messages of `--message-format json` (like cargo's): one JSON document per
+//! line, each with a `type`. Typed here, once, so the schema in the README is the schema of
+//! the code; the build report file (`.build.json`) uses the same types for its parts.
+
+use std::path::Path;
+
+use compose_linker::Link;
+use serde::Serialize;
+
+use crate::ops::{CaseResult, Comparison, ComponentReport};
+
+/// One message.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Message<'a> {
+    /// A component of a build.
+    Component {
+        component: &'a str,
+        language: &'a str,
+        world: &'a str,
+        artifact: &'a Path,
+        size: usize,
+        fresh: bool,
+        imports: &'a [String],
+        exports: &'a [String],
+    },
+    /// The end of a build.
+    BuildFinished {
+        success: bool,
+        output: &'a Path,
+        size: usize,
+        fresh: bool,
+        profile: &'a str,
+        links: &'a [Link],
+        imports: &'a [String],
+    },
+    /// A component checked against its world.
+    ComponentChecked {
+        component: &'a str,
+        world: &'a str,
+        declared_at: &'a str,
+        language: &'a str,
+        artifact: &'a Path,
+        imports: &'a [String],
+        exports: &'a [String],
+    },
+    /// The end of `compose check`.
+    CheckFinished {
+        success: bool,
+        components: usize,
+        output: &'a Path,
+        wasi_imports: Vec<&'a str>,
+        host_imports: Vec<&'a str>,
+    },
+    /// A test case.
+    Case(&'a CaseResult),
+    /// A differential comparison.
+    Comparison {
+        #[serde(flatten)]
+        comparison: &'a Comparison,
+        seed: u64,
+    },
+    /// The end of `compose test`.
+    Summary { passed: usize, failed: usize },
+    /// `compose wit check`.
+    WitChecked {
+        package: String,
+        kind: &'a str,
+        interfaces: Vec<&'a str>,
+        worlds: Vec<&'a str>,
+        packages: usize,
+    },
+    /// One change of `compose wit diff`.
+    WitChange {
+        item: &'a str,
+        kind: String,
+        detail: Option<&'a str>,
+        importers: String,
+        exporters: String,
+    },
+    /// The end of `compose wit diff`.
+    WitDiffFinished {
+        old: &'a str,
+        new: &'a str,
+        changes: usize,
+        breaking: usize,
+        required_version: Option<String>,
+        success: bool,
+        problem: Option<String>,
+    },
+    /// Any command that failed.
+    Error {
+        code: Option<String>,
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl<'a> Message<'a> {
+    /// The `component` message of a build's component.
+    pub fn component(c: &'a ComponentReport) -> Self {
+        Message::Component {
+            component: &c.name,
+            language: &c.language,
+            world: &c.world,
+            artifact: &c.artifact,
+            size: c.size,
+            fresh: c.fresh,
+            imports: &c.imports,
+            exports: &c.exports,
+        }
+    }
+
+    /// The `component-checked` message of a build's component.
+    pub fn checked(c: &'a ComponentReport) -> Self {
+        Message::ComponentChecked {
+            component: &c.name,
+            world: &c.world,
+            declared_at: &c.declared_at,
+            language: &c.language,
+            artifact: &c.artifact,
+            imports: &c.imports,
+            exports: &c.exports,
+        }
+    }
+
+    /// The message as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!("{{\"type\":\"error\",\"message\":\"cannot write a message: {e}\"}}")
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! One component of a build: reused when its fingerprint holds, else built with its
+//! language's toolchain, componentized if it is a core module, and checked against its world.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use compose_linker::Adapter;
+use compose_toolchains::{BuildInput, ModuleKind, Output, StringEncoding};
+use compose_wit::wit_parser::WorldId;
+
+use super::fingerprint::Fingerprint;
+use super::{BuildEvent, Context};
+use crate::manifest::ComponentDecl;
+use crate::ProjectError;
+
+/// A component ready to link.
+pub(super) struct Ready {
+    pub bytes: Vec<u8>,
+    pub fresh: bool,
+    pub artifact: PathBuf,
+}
+
+/// Builds `decl` from `source` (its folder, or the file it is), or reuses its last build.
+/// `Ok(Err(..))` is a component that built but does not match its world: the build goes on
+/// to report every such component, not only the first.
+pub(super) fn build(
+    cx: &mut Context<'_>,
+    decl: &ComponentDecl,
+    world: WorldId,
+    source: &Path,
+) -> Result<Result<Ready, ProjectError>, ProjectError> {
+    let io = |what: String| move |e: std::io::Error| ProjectError::io(what, e);
+    let dir = cx
+        .out
+        .join(Path::new("components").join(&decl.name))
+        .map_err(io(format!("use component name `{}`", decl.name)))?;
+    let artifact = dir.path().join(format!("{}.wasm", decl.name));
+    let stamp = dir.path().join("fingerprint.json");
+    let key = format!(
+        "{}|{}",
+        compose_toolchains::fingerprint(
+            decl.language(),
+            cx.home.tools(),
+            cx.profile,
+            &decl.bindings
+        ),
+        decl.world
+    );
+    let previous = Fingerprint::read(&stamp);
+    let mut trees = vec![source, cx.manifest.wit_dir.as_path()];
+    trees.extend(decl.include.iter().map(PathBuf::as_path));
+    let reported = previous
+        .as_ref()
+        .map(|p| p.reported.clone())
+        .unwrap_or_default();
+    let now = Fingerprint::compute(key.clone(), &trees, &reported, previous.as_ref())
+        .map_err(io(format!("read the sources of `{}`", decl.name)))?;
+    if artifact.is_file() && previous.as_ref().is_some_and(|p| p.same_inputs(&now)) {
+        (cx.progress)(BuildEvent::Fresh {
+            component: &decl.name,
+        });
+        let bytes =
+            std::fs::read(&artifact).map_err(io(format!("read `{}`", artifact.display())))?;
+        return Ok(Ok(Ready {
+            bytes,
+            fresh: true,
+            artifact,
+        }));
+    }
+
+    (cx.progress)(BuildEvent::Building {
+        component: &decl.name,
+        language: decl.language(),
+    });
+    let started = Instant::now();
+    dir.create()
+        .map_err(io(format!("create `{}`", dir.path().display())))?;
+    // Stamp gone first: a build interrupted from here on is redone next time.
+    let _ = std::fs::remove_file(&stamp);
+    let work = dir
+        .join("work")
+        .map_err(io(format!("use `{}`", dir.path().display())))?;
+    work.remove()
+        .map_err(io(format!("clean `{}`", work.path().display())))?;
+    let work_dir = work
+        .create()
+        .map_err(io(format!("create `{}`", work.path().display())))?;
+    let input = BuildInput {
+        name: &decl.name,
+        language: decl.language(),
+        source_dir: source,
+        wit: cx.wit,
+        world,
+        work_dir: &work_dir,
+        profile: cx.profile,
+        options: &decl.bindings,
+        include: &decl.include,
+    };
+    let built = compose_toolchains::build(&input, cx.home.tools())?;
+    let bytes = match built.output {
+        Output::Component(bytes) => bytes,
+        Output::CoreModule {
+            bytes,
+            kind,
+            encoding,
+        } => {
+            let adapter = match kind {
+                ModuleKind::Reactor => Adapter::Reactor,
+                ModuleKind::Command => Adapter::Command,
+            };
+            let encoding = match encoding {
+                StringEncoding::Utf8 => compose_linker::StringEncoding::UTF8,
+                StringEncoding::Utf16 => compose_linker::StringEncoding::UTF16,
+                StringEncoding::CompactUtf16 => compose_linker::StringEncoding::CompactUTF16,
+            };
+            compose_linker::componentize(
+                &decl.name,
+                &bytes,
+                &cx.wit.resolve,
+                world,
+                adapter,
+                encoding,
+            )?
+        }
+    };
+    if let Err(e) = check_world(cx, decl, &bytes, world) {
+        return Ok(Err(e));
+    }
+    dir.write(&format!("{}.wasm", decl.name), &bytes)
+        .map_err(io(format!("write `{}`", artifact.display())))?;
+    let done = Fingerprint::compute(key, &trees, &built.inputs, Some(&now))
+        .map_err(io(format!("read the sources of `{}`", decl.name)))?;
+    dir.write("fingerprint.json", &done.to_bytes())
+        .map_err(io(format!("write `{}`", stamp.display())))?;
+    (cx.progress)(BuildEvent::Built {
+        component: &decl.name,
+        bytes: bytes.len(),
+        elapsed: started.elapsed(),
+    });
+    Ok(Ok(Ready {
+        bytes,
+        fresh: false,
+        artifact,
+    }))
+}
+
+/// Fails when a built component does not implement its declared world.
+fn check_world(
+    cx: &Context<'_>,
+    decl: &ComponentDecl,
+    bytes: &[u8],
+    world: WorldId,
+) -> Result<(), ProjectError> {
+    let mismatches = compose_wit::contract::check(bytes, &decl.name, &cx.wit.resolve, world)?;
+    if mismatches.is_empty() {
+        return Ok(());
+    }
+    Err(ProjectError::WorldMismatch {
+        component: decl.name.clone(),
+        world: decl.world.clone(),
+        declared_at: cx
+            .wit
+            .resolve
+            .source_map
+            .render_location(cx.wit.resolve.worlds[world].span),
+        mismatches: mismatches
+            .iter()
+            .map(|m| format!("  - {m}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
+}

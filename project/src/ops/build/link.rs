@@ -1,0 +1,131 @@
+//! The link step of a build: one composition of the built components, planned from the root
+//! with the manifest's wiring, checked against what the host provides, encoded; or, when
+//! nothing it depends on changed, the last result and its report.
+
+use compose_linker::{Composition, Host, LinkError};
+use compose_wit::wit_parser::WorldId;
+use sha2::{Digest, Sha256};
+
+use super::component::Ready;
+use super::{BuildEvent, BuildReport, ComponentReport, Context};
+use crate::manifest::ComponentDecl;
+use crate::ProjectError;
+
+pub(super) fn link(
+    cx: &mut Context<'_>,
+    root: &str,
+    ready: Vec<(&ComponentDecl, WorldId, Ready)>,
+) -> Result<BuildReport, ProjectError> {
+    let manifest = cx.manifest;
+    let io = |what: String| move |e: std::io::Error| ProjectError::io(what, e);
+    let name = &manifest.name;
+    let output = cx.out.path().join(format!("{name}.wasm"));
+    let report_path = cx.out.path().join(format!("{name}.build.json"));
+
+    // The link's inputs: every part (by the digest of its inputs), the root, the wiring,
+    // the host's imports and compose itself.
+    let mut key = Sha256::new();
+    key.update(env!("CARGO_PKG_VERSION"));
+    key.update(root.as_bytes());
+    for (decl, _, r) in &ready {
+        key.update(decl.name.as_bytes());
+        key.update(Sha256::digest(&r.bytes));
+    }
+    key.update(format!("{:?}", manifest.wiring));
+    key.update(format!("{:?}", manifest.host_imports));
+    key.update(format!("{:?}", compose_runtime::wasi_version()));
+    let key = hex::encode(key.finalize());
+    let all_fresh = ready.iter().all(|(_, _, r)| r.fresh);
+
+    let previous: Option<BuildReport> = std::fs::read(&report_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let stamp = cx.out.path().join(format!("{name}.wasm.inputs"));
+    let link_fresh =
+        output.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == key);
+    if let (true, Some(mut report)) = (link_fresh, previous) {
+        report.fresh = all_fresh;
+        for c in &mut report.components {
+            c.fresh = ready.iter().any(|(d, _, r)| d.name == c.name && r.fresh);
+        }
+        return Ok(report);
+    }
+
+    let mut composition = Composition::new();
+    let mut components = Vec::new();
+    for (decl, world, r) in ready {
+        let size = r.bytes.len();
+        let part = composition.add(&decl.name, r.bytes)?;
+        components.push(ComponentReport {
+            name: decl.name.clone(),
+            language: decl.language().to_string(),
+            world: decl.world.clone(),
+            artifact: r.artifact,
+            size,
+            fresh: r.fresh,
+            declared_at: cx
+                .wit
+                .resolve
+                .source_map
+                .render_location(cx.wit.resolve.worlds[world].span),
+            imports: part.import_names(),
+            exports: part.export_names(),
+        });
+    }
+    composition
+        .plan(root, &manifest.wiring)
+        .map_err(|e| locate_wiring(manifest, e))?;
+    (cx.progress)(BuildEvent::Linking { root });
+    let host = Host {
+        wasi: compose_runtime::wasi_version(),
+        provides: manifest.host_imports.clone(),
+    };
+    composition.check_host(&host)?;
+    let composed = composition.encode()?;
+    let mut imports: Vec<String> = composition
+        .unlinked()
+        .iter()
+        .map(|u| u.item.name.clone())
+        .collect();
+    imports.sort();
+    imports.dedup();
+    let report = BuildReport {
+        size: composed.len(),
+        output: output.clone(),
+        fresh: false,
+        profile: cx.profile.to_string(),
+        components,
+        links: composition.links().to_vec(),
+        imports,
+    };
+    let _ = std::fs::remove_file(&stamp);
+    cx.out
+        .write(&format!("{name}.wasm"), &composed)
+        .map_err(io(format!("write `{}`", output.display())))?;
+    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    cx.out
+        .write(&format!("{name}.build.json"), &json)
+        .map_err(io(format!("write `{}`", report_path.display())))?;
+    cx.out
+        .write(&format!("{name}.wasm.inputs"), key.as_bytes())
+        .map_err(io(format!("write `{}`", stamp.display())))?;
+    Ok(report)
+}
+
+/// A wiring error points at its line of compose.toml.
+fn locate_wiring(manifest: &crate::Manifest, e: LinkError) -> ProjectError {
+    if let LinkError::BadWire {
+        importer, import, ..
+    } = &e
+    {
+        if let Some(span) = manifest.wire_span(importer.as_deref(), import) {
+            return manifest.error_at(
+                span,
+                e.to_string(),
+                "this wiring",
+                Some("each entry names an import and the component that exports it; `[compose.wire.<importer>]` does so for one importer".into()),
+            );
+        }
+    }
+    e.into()
+}

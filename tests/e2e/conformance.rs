@@ -1,0 +1,160 @@
+//! Graphs every composition tool must link (tests/fixtures/conformance), each built, linked
+//! and run through the `compose` binary: middleware (a component that imports and exports
+//! the same interface; a chain with the middle component in each of Rust, Go, C and Python,
+//! wired per importer, and the general wiring form), functions of a world itself, an
+//! interface of types only, a resource used across three components, and fixed-length
+//! lists (a component-model feature the runtime supports). Every component is built once;
+//! each case then relinks with another root.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use crate::support::*;
+
+static FIXTURE: OnceLock<Mutex<tempfile::TempDir>> = OnceLock::new();
+
+/// The fixture, built once, for one case at a time.
+fn fixture() -> MutexGuard<'static, tempfile::TempDir> {
+    let lock = FIXTURE.get_or_init(|| {
+        let project = copy_fixture("conformance");
+        compose_in(project.path(), &["build"]).ok();
+        Mutex::new(project)
+    });
+    lock.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Rewrites compose.toml: only the component tables named in `keep` (all when empty), and
+/// `compose` as its `[compose]` section.
+fn manifest(project: &Path, keep: &[&str], compose: &str) {
+    let original =
+        std::fs::read_to_string(repo().join("tests/fixtures/conformance/compose.toml")).unwrap();
+    let head = &original[..original.find("\n[compose]\n").expect("a [compose] table")];
+    let mut blocks = head.split("\n[components.");
+    let mut text = blocks.next().unwrap().to_string();
+    for block in blocks {
+        let name = block.split(']').next().unwrap();
+        if keep.is_empty() || keep.contains(&name) {
+            text.push_str("\n[components.");
+            text.push_str(block);
+        }
+    }
+    text.push_str("\n[compose]\n");
+    text.push_str(compose);
+    std::fs::write(project.join("compose.toml"), text).unwrap();
+}
+
+fn run_root(project: &Path, root: &str) -> Run {
+    manifest(project, &[], &format!("root = \"{root}\"\n"));
+    compose_in(project, &["run"]).ok()
+}
+
+fn report(project: &Path) -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(project.join("target/compose/dev/conformance.build.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn middleware_in_every_language_wired_per_importer() {
+    let project = fixture();
+    let dir = project.path();
+    let original =
+        std::fs::read_to_string(repo().join("tests/fixtures/conformance/compose.toml")).unwrap();
+    std::fs::write(dir.join("compose.toml"), original).unwrap();
+    let out = compose_in(dir, &["run"]).ok();
+    assert_eq!(
+        out.stdout, "answer = value-of-answer via leaf > python > c > go > rust\n",
+        "{out}"
+    );
+    let links: Vec<(String, String)> = report(dir)["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["importer"].as_str().unwrap().to_string(),
+                l["exporter"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for pair in [
+        ("mw-app", "mw-rust"),
+        ("mw-rust", "mw-go"),
+        ("mw-go", "mw-c"),
+        ("mw-c", "mw-py"),
+        ("mw-py", "mw-leaf"),
+    ] {
+        assert!(
+            links.contains(&(pair.0.to_string(), pair.1.to_string())),
+            "{pair:?} in {links:?}"
+        );
+    }
+}
+
+#[test]
+fn middleware_with_the_general_wiring_form() {
+    let project = fixture();
+    let dir = project.path();
+    // `wire` names the middle component for every importer; the middle component itself is
+    // not wired to itself, and takes the one other component that exports the interface.
+    manifest(
+        dir,
+        &["mw-app", "mw-go", "mw-leaf"],
+        "root = \"mw-app\"\nwire = { \"conf:cases/store@0.1.0\" = \"mw-go\" }\n",
+    );
+    let out = compose_in(dir, &["run"]).ok();
+    assert_eq!(
+        out.stdout, "answer = value-of-answer via leaf > go\n",
+        "{out}"
+    );
+
+    // With more than one other exporter, the middle component's own import is ambiguous,
+    // and the help says how to wire one importer.
+    manifest(
+        dir,
+        &[],
+        "root = \"mw-app\"\nwire = { \"conf:cases/store@0.1.0\" = \"mw-c\" }\n",
+    );
+    compose_in(dir, &["build"]).fails().stderr_has(&[
+        "component `mw-c` imports `conf:cases/store@0.1.0`, which several components export: mw-go, mw-leaf, mw-py, mw-rust",
+        "[compose.wire.mw-c]",
+    ]);
+}
+
+#[test]
+fn functions_of_a_world_link_like_interfaces() {
+    let project = fixture();
+    let out = run_root(project.path(), "ids-app");
+    assert_eq!(out.stdout, "order-1\norder-2\ninvoice-3\n", "{out}");
+    assert_eq!(report(project.path())["links"][0]["class"], "function");
+}
+
+#[test]
+fn an_interface_of_types_only_does_not_block_a_link() {
+    let project = fixture();
+    let out = run_root(project.path(), "geo-app");
+    assert_eq!(out.stdout, "mm: (300, -150)\ninch: (12, -6)\n", "{out}");
+    // Nobody implements it (there is nothing to implement): the host gives it.
+    let imports = report(project.path())["imports"].to_string();
+    assert!(imports.contains("conf:cases/shapes@0.1.0"), "{imports}");
+}
+
+#[test]
+fn a_resource_crosses_three_components() {
+    let project = fixture();
+    let out = run_root(project.path(), "res-app");
+    assert_eq!(
+        out.stdout,
+        "total 4.75, largest apples\nspawned-0 = 10.00\nspawned-1 = 10.50\nspawned-2 = 11.00\ntotal 31.50, largest spawned-2\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn fixed_length_lists_are_accepted_by_every_stage() {
+    let project = fixture();
+    let out = run_root(project.path(), "vec-app");
+    assert_eq!(out.stdout, "dot = 5\nreverse = [4, 3, 2, 1]\n", "{out}");
+    compose_in(project.path(), &["check"]).ok();
+}

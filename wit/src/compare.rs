@@ -1,0 +1,483 @@
+//! Structural comparison of WIT items that live in two different [`Resolve`]s: a world and
+//! the world decoded from a component, or what one component imports and what another
+//! exports. Named types are followed to their definitions, so a record field added or
+//! retyped, a variant case renamed, an enum case added or a flag removed is found wherever
+//! it is used; each difference is one sentence naming the type, the member and both sides.
+//!
+//! This is the readable half of a check whose authority is the Component Model's own
+//! subtyping (see [`crate::contract`]); type names themselves do not matter there, only
+//! structure and member names, and so it is here.
+
+use std::collections::HashSet;
+
+use wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId};
+
+use crate::render::{primitive, signature, type_name};
+
+/// The two sides being compared, and how messages name them (`the world`, `the component`).
+#[derive(Clone, Copy)]
+pub struct Sides<'a> {
+    pub left: &'a Resolve,
+    pub right: &'a Resolve,
+    pub left_name: &'a str,
+    pub right_name: &'a str,
+}
+
+/// How one interface of the left side compares with the same interface on the right.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct InterfaceDiff {
+    /// Functions only the left side has.
+    pub only_left: Vec<String>,
+    /// Functions only the right side has.
+    pub only_right: Vec<String>,
+    /// Functions on both sides whose types differ: (function, its left signature, its right
+    /// signature, each difference in words).
+    pub changed: Vec<FunctionDiff>,
+    /// Named types of the interface (not reached through a function) that differ.
+    pub types: Vec<String>,
+}
+
+/// A function both sides have, with different types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionDiff {
+    pub function: String,
+    pub left: String,
+    pub right: String,
+    pub differences: Vec<String>,
+}
+
+impl InterfaceDiff {
+    /// Whether the two sides agree.
+    pub fn is_empty(&self) -> bool {
+        self.only_left.is_empty()
+            && self.only_right.is_empty()
+            && self.changed.is_empty()
+            && self.types.is_empty()
+    }
+}
+
+/// Compares interface `left` with interface `right`: their functions by name, then each
+/// function's parameters and result through every named type; then named types that no
+/// function reaches (an interface of types only).
+pub fn interfaces(sides: Sides<'_>, left: InterfaceId, right: InterfaceId) -> InterfaceDiff {
+    let (l, r) = (&sides.left.interfaces[left], &sides.right.interfaces[right]);
+    let mut out = InterfaceDiff::default();
+    let mut walk = Walk::new(sides);
+    for (name, lf) in &l.functions {
+        match r.functions.get(name) {
+            None => out.only_left.push(name.clone()),
+            Some(rf) => {
+                let differences = walk.function(lf, rf);
+                if !differences.is_empty() {
+                    out.changed.push(FunctionDiff {
+                        function: name.clone(),
+                        left: signature(sides.left, lf),
+                        right: signature(sides.right, rf),
+                        differences,
+                    });
+                }
+            }
+        }
+    }
+    out.only_right = r
+        .functions
+        .keys()
+        .filter(|n| !l.functions.contains_key(*n))
+        .cloned()
+        .collect();
+    for (name, lt) in &l.types {
+        match r.types.get(name) {
+            Some(rt) => {
+                walk.out.clear();
+                walk.ty(&Type::Id(*lt), &Type::Id(*rt), &format!("type `{name}`"));
+                out.types.append(&mut walk.out);
+            }
+            None => out.types.push(format!(
+                "{} defines type `{name}`, {} does not",
+                sides.left_name, sides.right_name
+            )),
+        }
+    }
+    out
+}
+
+/// The differences between two functions, in words (empty when they agree).
+pub fn functions(sides: Sides<'_>, left: &Function, right: &Function) -> Vec<String> {
+    Walk::new(sides).function(left, right)
+}
+
+/// Walks two type graphs side by side, collecting what differs.
+struct Walk<'a> {
+    sides: Sides<'a>,
+    seen: HashSet<(TypeId, TypeId)>,
+    out: Vec<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(sides: Sides<'a>) -> Self {
+        Self {
+            sides,
+            seen: HashSet::new(),
+            out: Vec::new(),
+        }
+    }
+
+    fn function(&mut self, l: &Function, r: &Function) -> Vec<String> {
+        self.out.clear();
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        if l.params.len() != r.params.len() {
+            self.out.push(format!(
+                "`{}`: {ln} has {} parameters, {rn} has {}",
+                l.name,
+                l.params.len(),
+                r.params.len()
+            ));
+        }
+        for (lp, rp) in l.params.iter().zip(&r.params) {
+            if lp.name != rp.name {
+                self.out.push(format!(
+                    "`{}`: a parameter is `{}` in {ln}, `{}` in {rn}",
+                    l.name, lp.name, rp.name
+                ));
+            }
+            self.ty(
+                &lp.ty,
+                &rp.ty,
+                &format!("parameter `{}` of `{}`", lp.name, l.name),
+            );
+        }
+        match (&l.result, &r.result) {
+            (Some(lt), Some(rt)) => self.ty(lt, rt, &format!("the result of `{}`", l.name)),
+            (None, None) => {}
+            (Some(lt), None) => self.out.push(format!(
+                "`{}`: {ln} returns `{}`, {rn} returns nothing",
+                l.name,
+                type_name(self.sides.left, lt)
+            )),
+            (None, Some(rt)) => self.out.push(format!(
+                "`{}`: {ln} returns nothing, {rn} returns `{}`",
+                l.name,
+                type_name(self.sides.right, rt)
+            )),
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// Compares two uses of a type, `at` saying where they are used.
+    fn ty(&mut self, l: &Type, r: &Type, at: &str) {
+        let (l, r) = (dealias(self.sides.left, *l), dealias(self.sides.right, *r));
+        match (l, r) {
+            (Type::Id(li), Type::Id(ri)) => self.defined(li, ri, at),
+            (Type::Id(_), _) | (_, Type::Id(_)) => self.differ(at, &l, &r),
+            _ if primitive(&l) != primitive(&r) => self.differ(at, &l, &r),
+            _ => {}
+        }
+    }
+
+    fn differ(&mut self, at: &str, l: &Type, r: &Type) {
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        self.out.push(format!(
+            "{at}: {ln} has `{}`, {rn} has `{}`",
+            type_name(self.sides.left, l),
+            type_name(self.sides.right, r)
+        ));
+    }
+
+    fn defined(&mut self, li: TypeId, ri: TypeId, at: &str) {
+        let (Type::Id(li), Type::Id(ri)) = (
+            dealias(self.sides.left, Type::Id(li)),
+            dealias(self.sides.right, Type::Id(ri)),
+        ) else {
+            return self.differ(at, &Type::Id(li), &Type::Id(ri));
+        };
+        if !self.seen.insert((li, ri)) {
+            return;
+        }
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        let (ld, rd) = (&self.sides.left.types[li], &self.sides.right.types[ri]);
+        // Inside a named type, say which one.
+        let here = match &ld.name {
+            Some(name) => format!("{} `{name}`", ld.kind.as_str()),
+            None => at.to_string(),
+        };
+        match (&ld.kind, &rd.kind) {
+            (TypeDefKind::Record(a), TypeDefKind::Record(b)) => {
+                for m in members(
+                    names(a.fields.iter().map(|x| &x.name)),
+                    names(b.fields.iter().map(|x| &x.name)),
+                ) {
+                    let field = |r: &Resolve, f: &wit_parser::Field| {
+                        format!("field `{}: {}`", f.name, type_name(r, &f.ty))
+                    };
+                    match m {
+                        Member::Both(i, j) => {
+                            let at = format!("{here}, field `{}`", a.fields[i].name);
+                            self.ty(&a.fields[i].ty, &b.fields[j].ty, &at);
+                        }
+                        other => {
+                            let (sl, sr) = (self.sides.left, self.sides.right);
+                            self.member(&here, other, &|i| field(sl, &a.fields[i]), &|j| {
+                                field(sr, &b.fields[j])
+                            })
+                        }
+                    }
+                }
+            }
+            (TypeDefKind::Variant(a), TypeDefKind::Variant(b)) => {
+                for m in members(
+                    names(a.cases.iter().map(|x| &x.name)),
+                    names(b.cases.iter().map(|x| &x.name)),
+                ) {
+                    match m {
+                        Member::Both(i, j) => {
+                            let at = format!("{here}, case `{}`", a.cases[i].name);
+                            self.payload(a.cases[i].ty.as_ref(), b.cases[j].ty.as_ref(), &at);
+                        }
+                        other => self.member(
+                            &here,
+                            other,
+                            &|i| format!("case `{}`", a.cases[i].name),
+                            &|j| format!("case `{}`", b.cases[j].name),
+                        ),
+                    }
+                }
+            }
+            (TypeDefKind::Enum(a), TypeDefKind::Enum(b)) => {
+                for m in members(
+                    names(a.cases.iter().map(|x| &x.name)),
+                    names(b.cases.iter().map(|x| &x.name)),
+                ) {
+                    self.member(&here, m, &|i| format!("case `{}`", a.cases[i].name), &|j| {
+                        format!("case `{}`", b.cases[j].name)
+                    });
+                }
+            }
+            (TypeDefKind::Flags(a), TypeDefKind::Flags(b)) => {
+                for m in members(
+                    names(a.flags.iter().map(|x| &x.name)),
+                    names(b.flags.iter().map(|x| &x.name)),
+                ) {
+                    self.member(&here, m, &|i| format!("flag `{}`", a.flags[i].name), &|j| {
+                        format!("flag `{}`", b.flags[j].name)
+                    });
+                }
+            }
+            (TypeDefKind::Tuple(a), TypeDefKind::Tuple(b)) => {
+                if a.types.len() != b.types.len() {
+                    self.out.push(format!(
+                        "{here}: {ln} has a tuple of {}, {rn} a tuple of {}",
+                        a.types.len(),
+                        b.types.len()
+                    ));
+                } else {
+                    for (i, (x, y)) in a.types.iter().zip(&b.types).enumerate() {
+                        self.ty(x, y, &format!("{here}, element {i}"));
+                    }
+                }
+            }
+            (TypeDefKind::List(x), TypeDefKind::List(y))
+            | (TypeDefKind::Option(x), TypeDefKind::Option(y)) => {
+                self.ty(x, y, &format!("{here}, element"))
+            }
+            (TypeDefKind::FixedLengthList(x, n), TypeDefKind::FixedLengthList(y, m)) => {
+                if n != m {
+                    self.out.push(format!(
+                        "{here}: {ln} has a list of {n}, {rn} a list of {m}"
+                    ));
+                }
+                self.ty(x, y, &format!("{here}, element"))
+            }
+            (TypeDefKind::Result(a), TypeDefKind::Result(b)) => {
+                self.optional(a.ok.as_ref(), b.ok.as_ref(), &format!("{here}, ok"));
+                self.optional(a.err.as_ref(), b.err.as_ref(), &format!("{here}, error"));
+            }
+            (TypeDefKind::Future(a), TypeDefKind::Future(b))
+            | (TypeDefKind::Stream(a), TypeDefKind::Stream(b)) => {
+                self.optional(a.as_ref(), b.as_ref(), &format!("{here}, payload"))
+            }
+            (TypeDefKind::Handle(a), TypeDefKind::Handle(b)) => {
+                let (own_a, ra) = handle(a);
+                let (own_b, rb) = handle(b);
+                if own_a != own_b {
+                    self.out.push(format!(
+                        "{here}: {ln} has `{}`, {rn} has `{}`",
+                        type_name(self.sides.left, &Type::Id(li)),
+                        type_name(self.sides.right, &Type::Id(ri))
+                    ));
+                }
+                self.defined(ra, rb, &here);
+            }
+            (TypeDefKind::Resource, TypeDefKind::Resource) => {
+                // Resources are nominal: the same resource of the same interface.
+                let ln_ = self.sides.left.types[li].name.clone().unwrap_or_default();
+                let rn_ = self.sides.right.types[ri].name.clone().unwrap_or_default();
+                if ln_ != rn_ {
+                    self.out.push(format!(
+                        "{at}: {ln} has resource `{ln_}`, {rn} has resource `{rn_}`"
+                    ));
+                }
+            }
+            (a, b) => self.out.push(format!(
+                "{here}: {ln} has a {} (`{}`), {rn} has a {} (`{}`)",
+                a.as_str(),
+                type_name(self.sides.left, &Type::Id(li)),
+                b.as_str(),
+                type_name(self.sides.right, &Type::Id(ri))
+            )),
+        }
+    }
+
+    /// A member that is not simply on both sides: missing on one, renamed, or moved.
+    fn member(
+        &mut self,
+        here: &str,
+        m: Member,
+        left: &dyn Fn(usize) -> String,
+        right: &dyn Fn(usize) -> String,
+    ) {
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        self.out.push(match m {
+            Member::Both(..) => return,
+            Member::OnlyLeft(i) => format!("{here}: {ln} has {}, {rn} does not", left(i)),
+            Member::OnlyRight(j) => format!("{here}: {rn} has {}, {ln} does not", right(j)),
+            Member::Renamed(i, j) => {
+                format!("{here}: {} in {ln} is {} in {rn}", left(i), right(j))
+            }
+            Member::Moved { name, left: i, right: j } => format!(
+                "{here}: `{name}` is member {} in {ln} and member {} in {rn} (the order is part of the type)",
+                i + 1,
+                j + 1
+            ),
+        });
+    }
+
+    /// A variant case's payload on each side.
+    fn payload(&mut self, l: Option<&Type>, r: Option<&Type>, at: &str) {
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        match (l, r) {
+            (Some(x), Some(y)) => self.ty(x, y, at),
+            (None, None) => {}
+            (Some(x), None) => self.out.push(format!(
+                "{at}: {ln} carries `{}`, {rn} carries nothing",
+                type_name(self.sides.left, x)
+            )),
+            (None, Some(y)) => self.out.push(format!(
+                "{at}: {ln} carries nothing, {rn} carries `{}`",
+                type_name(self.sides.right, y)
+            )),
+        }
+    }
+
+    fn optional(&mut self, l: Option<&Type>, r: Option<&Type>, at: &str) {
+        let (ln, rn) = (self.sides.left_name, self.sides.right_name);
+        match (l, r) {
+            (Some(x), Some(y)) => self.ty(x, y, at),
+            (None, None) => {}
+            (Some(x), None) => self.out.push(format!(
+                "{at}: {ln} has `{}`, {rn} has none",
+                type_name(self.sides.left, x)
+            )),
+            (None, Some(y)) => self.out.push(format!(
+                "{at}: {ln} has none, {rn} has `{}`",
+                type_name(self.sides.right, y)
+            )),
+        }
+    }
+}
+
+/// How the members (fields, cases, flags) of two definitions line up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Member {
+    /// The same name on both sides, at these positions (and in the same place).
+    Both(usize, usize),
+    /// Only the left side has it.
+    OnlyLeft(usize),
+    /// Only the right side has it.
+    OnlyRight(usize),
+    /// The same position holds a different name on each side, which neither side has
+    /// elsewhere: most likely a rename.
+    Renamed(usize, usize),
+    /// Both sides have it, at different positions.
+    Moved {
+        name: String,
+        left: usize,
+        right: usize,
+    },
+}
+
+fn names<'a>(items: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    items.map(String::as_str).collect()
+}
+
+fn members(left: Vec<&str>, right: Vec<&str>) -> Vec<Member> {
+    let mut out = Vec::new();
+    let only_left: Vec<usize> = (0..left.len())
+        .filter(|&i| !right.contains(&left[i]))
+        .collect();
+    let only_right: Vec<usize> = (0..right.len())
+        .filter(|&j| !left.contains(&right[j]))
+        .collect();
+    let mut renamed = HashSet::new();
+    for &i in &only_left {
+        if only_right.contains(&i) {
+            out.push(Member::Renamed(i, i));
+            renamed.insert(i);
+        }
+    }
+    out.extend(
+        only_left
+            .iter()
+            .filter(|i| !renamed.contains(*i))
+            .map(|&i| Member::OnlyLeft(i)),
+    );
+    out.extend(
+        only_right
+            .iter()
+            .filter(|j| !renamed.contains(*j))
+            .map(|&j| Member::OnlyRight(j)),
+    );
+    // Members on both sides, compared; the first one out of place is reported once.
+    let common_left: Vec<&str> = left.iter().copied().filter(|n| right.contains(n)).collect();
+    let common_right: Vec<&str> = right.iter().copied().filter(|n| left.contains(n)).collect();
+    let mut moved = false;
+    for (i, name) in left.iter().enumerate() {
+        let Some(j) = right.iter().position(|n| n == name) else {
+            continue;
+        };
+        let in_place = common_left.iter().position(|n| n == name)
+            == common_right.iter().position(|n| n == name);
+        if !in_place && !moved {
+            moved = true;
+            out.push(Member::Moved {
+                name: name.to_string(),
+                left: i,
+                right: j,
+            });
+        }
+        out.push(Member::Both(i, j));
+    }
+    out
+}
+
+/// Follows type aliases (`type a = b;`, and `use`d types) to the definition.
+fn dealias(r: &Resolve, mut ty: Type) -> Type {
+    // Alias chains are finite (WIT has no recursive types); the bound guards hostile input.
+    for _ in 0..1000 {
+        match ty {
+            Type::Id(id) => match &r.types[id].kind {
+                TypeDefKind::Type(next) => ty = *next,
+                _ => return ty,
+            },
+            _ => return ty,
+        }
+    }
+    ty
+}
+
+/// (whether it is `own`, the resource).
+fn handle(h: &Handle) -> (bool, TypeId) {
+    match h {
+        Handle::Own(id) => (true, *id),
+        Handle::Borrow(id) => (false, *id),
+    }
+}
