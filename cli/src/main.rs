@@ -49,6 +49,21 @@ enum Command {
 
 fn main() {
     output::install_error_reporting();
+    // The work runs on a thread with a large stack (named "main", which the panic hook
+    // knows): deep inputs (nested components, long `use` chains in WIT, deep values) then
+    // meet compose's own depth limits and errors, not the end of an 8 MiB stack.
+    let worker = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(1 << 30)
+        .spawn(command);
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(output::INTERNAL_ERROR),
+        Err(_) => command(),
+    };
+    output::exit(code);
+}
+
+fn command() -> i32 {
     let cli = Cli::parse();
     output::set_format(cli.message_format);
     let result = match cli.command {
@@ -65,13 +80,13 @@ fn main() {
         Command::Inspect(args) => commands::inspect::exec(args),
     };
     match result {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => code,
         Err(report) => {
             if output::json() {
                 output::emit_error(&report);
             }
             eprintln!("{report:?}");
-            std::process::exit(output::FAILURE);
+            output::FAILURE
         }
     }
 }

@@ -41,19 +41,20 @@ pub fn emit_error(report: &miette::Report) {
 /// The exit code of a command that failed (a guest's own exit code is passed through as is).
 pub const FAILURE: i32 = 2;
 
-/// Exit codes of `compose run` when the guest was stopped (documented in the README).
-pub mod exit_code {
-    /// The guest trapped on its own (unreachable, out-of-bounds access, ...).
-    pub const TRAP: i32 = 120;
-    /// It hit `--max-memory`.
-    pub const MEMORY: i32 = 121;
-    /// It hit `--fuel`.
-    pub const FUEL: i32 = 122;
-    /// It hit the stack limit (`--max-stack`, or the default).
-    pub const STACK: i32 = 123;
-    /// It hit `--timeout` (124, as with timeout(1)).
-    pub const TIMEOUT: i32 = 124;
+/// The exit code of a crash of compose itself.
+pub const INTERNAL_ERROR: i32 = 101;
+
+/// Ends the process with `code`, after flushing what is buffered on stdout (a guest's last
+/// line without a newline included).
+pub fn exit(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
 }
+
+/// The exit code of `compose run` when the guest trapped on its own (unreachable, an
+/// out-of-bounds access, ...); each limit has its own (`LimitKind::exit_code`).
+pub const TRAP: i32 = 120;
 
 /// Prints `verb` right-aligned in 12 columns, then `message`, like cargo does.
 pub fn status(verb: &str, message: &str) {
@@ -93,11 +94,17 @@ pub fn install_error_reporting() {
         if std::thread::current().name() != Some("main") {
             return;
         }
+        // Output into a closed pipe (`compose inspect x.wasm | head -1`): end quietly, as
+        // command-line tools do.
+        let message = info.payload_as_str().unwrap_or_default();
+        if message.contains("failed printing to stdout") || message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         eprintln!(
             "error: compose hit an internal error (a bug, not a problem with your project): {info}"
         );
         eprintln!("help: please report it with the command you ran; RUST_BACKTRACE=1 shows where it happened");
-        std::process::exit(101);
+        std::process::exit(INTERNAL_ERROR);
     }));
 }
 

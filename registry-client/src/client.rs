@@ -284,25 +284,42 @@ impl Client {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
-        let url = self.url(reference, "tags/list");
-        let mut response = self.call(reference, "listing tags", |agent, auth| {
-            with_auth(agent.get(&url), auth).call()
-        })?;
-        match response.status().as_u16() {
-            200 => {
-                let body = read_body(&mut response, reference)?;
-                let list: TagList =
-                    serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
-                        registry: reference.registry.clone(),
-                        action: "listing tags".into(),
-                        status: 200,
-                        body: e.to_string(),
-                    })?;
-                Ok(list.tags.unwrap_or_default())
+        let mut url = self.url(reference, "tags/list");
+        let mut all = Vec::new();
+        // Registries answer in pages, each naming the next in a `Link` header; a bound on
+        // the pages keeps a registry that always names another from holding compose forever.
+        for _ in 0..1000 {
+            let mut response = self.call(reference, "listing tags", |agent, auth| {
+                with_auth(agent.get(&url), auth).call()
+            })?;
+            match response.status().as_u16() {
+                200 => {}
+                404 => return Ok(all),
+                _ => return Err(self.unexpected(reference, "listing tags", response)),
             }
-            404 => Ok(Vec::new()),
-            _ => Err(self.unexpected(reference, "listing tags", response)),
+            let next = response
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_page);
+            let body = read_body(&mut response, reference)?;
+            let list: TagList =
+                serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
+                    registry: reference.registry.clone(),
+                    action: "listing tags".into(),
+                    status: 200,
+                    body: e.to_string(),
+                })?;
+            all.extend(list.tags.unwrap_or_default());
+            match next {
+                // The next page is on the same registry, by path.
+                Some(path) if path.starts_with('/') => {
+                    url = format!("{}{path}", self.base(reference))
+                }
+                _ => return Ok(all),
+            }
         }
+        Ok(all)
     }
 
     /// The newest published version of `spec` that its requirement accepts.
@@ -431,8 +448,14 @@ impl Client {
             token: Option<String>,
             access_token: Option<String>,
         }
+        // What the registry asked for; else no more than the action needs.
+        let needed = if action.contains("upload") {
+            "pull,push"
+        } else {
+            "pull"
+        };
         let scope =
-            scope.unwrap_or_else(|| format!("repository:{}:pull,push", reference.repository));
+            scope.unwrap_or_else(|| format!("repository:{}:{needed}", reference.repository));
         let mut request = self.agent.get(realm).query("scope", &scope);
         if let Some(s) = &service {
             request = request.query("service", s);
@@ -493,6 +516,20 @@ impl Client {
     }
 }
 
+/// The target of a `Link: <...>; rel="next"` header.
+fn next_page(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
 fn with_auth<B>(
     request: ureq::RequestBuilder<B>,
     authorization: Option<&str>,
@@ -529,5 +566,17 @@ fn describe(error: &ureq::Error) -> String {
         ureq::Error::Io(e) => e.to_string(),
         ureq::Error::HostNotFound => "host not found".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_next_page_of_a_tag_list_is_found() {
+        assert_eq!(
+            super::next_page("</v2/a/tags/list?n=2&last=b>; rel=\"next\""),
+            Some("/v2/a/tags/list?n=2&last=b".to_string())
+        );
+        assert_eq!(super::next_page("<x>; rel=\"prev\""), None);
     }
 }

@@ -16,7 +16,10 @@
 //! ```
 //!
 //! `COMPOSE_REGISTRY` sets the default registry; `COMPOSE_REGISTRY_USERNAME` and
-//! `COMPOSE_REGISTRY_PASSWORD` are the credentials for any registry the file gives none.
+//! `COMPOSE_REGISTRY_PASSWORD` are the credentials of the registries the configuration names
+//! (the default one, those of namespace rules, those with a table) that the file gives none.
+//! A registry named only by a reference (on the command line, in a committed
+//! `compose.lock`) gets no credentials at all: a repository cannot send them elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -136,8 +139,20 @@ impl RegistryConfig {
         ))
     }
 
-    /// The credentials for `registry`: from the file, else from the environment.
+    /// Whether the configuration names `registry`: the default registry, the registry of a
+    /// namespace rule, or one with settings of its own.
+    pub fn names(&self, registry: &str) -> bool {
+        self.default_registry.as_deref() == Some(registry)
+            || self.namespaces.values().any(|n| n.registry == registry)
+            || self.registries.contains_key(registry)
+    }
+
+    /// The credentials for `registry`: from the file, else from the environment; none for a
+    /// registry the configuration does not name.
     pub fn credentials(&self, registry: &str) -> Option<Credentials> {
+        if !self.names(registry) {
+            return None;
+        }
         if let Some(s) = self.registries.get(registry) {
             let password = s
                 .password
@@ -227,7 +242,16 @@ mod tests {
             _ => None,
         });
         assert_eq!(c.credentials("a.io").unwrap().username, "u");
+        // The environment's credentials go only to registries the configuration names.
+        assert!(c.credentials("b.io").is_none());
+        c.apply_env(|k| match k {
+            "COMPOSE_REGISTRY" => Some("b.io".into()),
+            "COMPOSE_REGISTRY_USERNAME" => Some("env-u".into()),
+            "COMPOSE_REGISTRY_PASSWORD" => Some("env-p".into()),
+            _ => None,
+        });
         assert_eq!(c.credentials("b.io").unwrap().username, "env-u");
+        assert!(c.credentials("evil.example:5000").is_none());
         // Passwords never reach logs.
         assert_eq!(
             format!("{:?}", c.credentials("b.io").unwrap()),

@@ -32,33 +32,32 @@ impl Reference {
         let (registry, path) = rest
             .split_once('/')
             .ok_or_else(|| bad("no registry: write `host[:port]/repository[:tag]`"))?;
-        if registry.is_empty() || registry.contains(char::is_whitespace) {
-            return Err(bad("the registry part is empty"));
+        if !valid_registry(registry) {
+            return Err(bad(
+                "the registry must be a host name or IP address, with an optional `:port`",
+            ));
         }
         // A tag follows the last `:` of the path (the registry may have a port).
         let (repository, tag) = match path.rsplit_once(':') {
             Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag.to_string())),
             _ => (path, None),
         };
-        let valid_repo = !repository.is_empty()
-            && repository.split('/').all(|part| {
-                !part.is_empty()
-                    && part.bytes().all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
-                    })
-            });
-        if !valid_repo {
+        if !repository.split('/').all(valid_path_component) {
             return Err(bad(
-                "the repository must be lowercase letters, digits, `.`, `_`, `-` and `/`",
+                "the repository is `/`-separated names of lowercase letters and digits, joined inside by single `.`, `_`, `__` or `-` (no `..`, no empty part)",
             ));
         }
         if let Some(t) = &tag {
+            // OCI: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
             let valid_tag = !t.is_empty()
                 && t.len() <= 128
+                && !t.starts_with(['.', '-'])
                 && t.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
             if !valid_tag {
-                return Err(bad("a tag is letters, digits, `.`, `_` and `-`"));
+                return Err(bad(
+                    "a tag is up to 128 letters, digits, `.`, `_` and `-`, not starting with `.` or `-`",
+                ));
             }
         }
         if tag.is_none() && digest.is_none() {
@@ -189,9 +188,91 @@ impl fmt::Display for PackageSpec {
     }
 }
 
+/// One name of a repository path, by the OCI distribution grammar:
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn valid_path_component(part: &str) -> bool {
+    let b = part.as_bytes();
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !alnum(b[i]) {
+            i += 1;
+        }
+        let sep = &part[start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|c| c == b'-')) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A registry: a host name (letters, digits, `-`, `.`), an IPv4 address or an `[IPv6]`
+/// address, with an optional port.
+fn valid_registry(registry: &str) -> bool {
+    let (host, port) = if let Some(rest) = registry.strip_prefix('[') {
+        let Some((ip, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        (None, after.strip_prefix(':'))
+    } else {
+        match registry.rsplit_once(':') {
+            Some((h, p)) => (Some(h), Some(p)),
+            None => (Some(registry), None),
+        }
+    };
+    let host_ok = host.is_none_or(|h| {
+        !h.is_empty()
+            && h.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            })
+    });
+    host_ok && port.is_none_or(|p| p.parse::<u16>().is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_references_are_refused_before_any_path_is_made() {
+        for bad in [
+            "127.0.0.1:5000/../../etc/x:1.0",
+            "127.0.0.1:5000/a//b:1.0",
+            "127.0.0.1:5000/a/..:1.0",
+            "127.0.0.1:5000/a..b:1.0",
+            "127.0.0.1:5000/A:1.0",
+            "127.0.0.1:5000/a:.hidden",
+            "evil/host:5000/a:1.0",
+            "ho st/a:1.0",
+            "127.0.0.1:99999/a:1.0",
+            "../x/a:1.0",
+        ] {
+            assert!(Reference::parse(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "ghcr.io/a/b_c__d-e.f:1.0",
+            "[::1]:5000/x:1",
+            "localhost/x:v1",
+        ] {
+            assert!(Reference::parse(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn references_parse_with_ports_tags_and_digests() {

@@ -58,14 +58,31 @@ pub enum RunError {
         value: String,
     },
 
-    /// A `--invoke` call is malformed, names no export, or its arguments do not fit.
-    #[error("--invoke `{call}`: {message}")]
+    /// A call (`--invoke`, a test case) is malformed, names no export, or its arguments
+    /// do not fit.
+    #[error("call `{call}`: {message}")]
     #[diagnostic(code(compose::run::invoke), help("{help}"))]
     Invoke {
         call: String,
         message: String,
         help: String,
     },
+
+    /// The component is nested too deep or too wide to compile within reason.
+    #[error("`{what}` is refused before compiling: {message}")]
+    #[diagnostic(
+        code(compose::run::too_complex),
+        help("real compositions nest a few levels; this looks generated to exhaust the compiler")
+    )]
+    TooComplex { what: String, message: String },
+
+    /// Wasmtime refused to copy more out of the guest than it allows at once.
+    #[error("`{what}` was stopped by a limit of the host: {message}")]
+    #[diagnostic(
+        code(compose::run::host_limit),
+        help("the guest handed the host more data at once than Wasmtime copies; pass it in smaller pieces")
+    )]
+    HostLimit { what: String, message: String },
 
     /// The guest trapped.
     #[error("`{what}` trapped: {message}")]

@@ -207,8 +207,10 @@ pub struct Grants {
     pub args: Vec<String>,
     /// Whether the guest reads the host's stdin.
     pub stdin: bool,
-    /// Addresses the guest may connect to or bind (TCP and UDP); empty: no network at all.
+    /// Addresses the guest may connect or send to (TCP and UDP); empty: none.
     pub network: Vec<NetRule>,
+    /// Addresses the guest may bind to listen or receive on (TCP and UDP); empty: none.
+    pub listen: Vec<NetRule>,
     /// Whether the guest may resolve host names.
     pub name_lookup: bool,
 }
@@ -232,6 +234,10 @@ impl Grants {
         if !self.network.is_empty() {
             let rules: Vec<String> = self.network.iter().map(NetRule::to_string).collect();
             out.push(format!("network {}", rules.join(", ")));
+        }
+        if !self.listen.is_empty() {
+            let rules: Vec<String> = self.listen.iter().map(NetRule::to_string).collect();
+            out.push(format!("listen {}", rules.join(", ")));
         }
         if self.name_lookup {
             out.push("name lookup".into());

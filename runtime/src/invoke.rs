@@ -11,8 +11,9 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
 use wasmtime::component::{ComponentExportIndex, InstancePre, Val};
 
+use crate::deadline::{block_on, Deadline};
 use crate::limits::Limits;
-use crate::run::{classify, instantiate_error, State, Watchdog};
+use crate::store::{classify, instantiate_error, over_budget, State, Stopped};
 use crate::{Grants, Loaded, RunError, Runtime};
 
 /// The outcome of an invocation.
@@ -130,6 +131,7 @@ impl Session<'_> {
             )
         })?;
         let (name, args) = (call[..open].trim(), &call[open..]);
+        check_depth(args).map_err(|m| err(m, String::new()))?;
         let function = self
             .find(name)
             .map_err(|(message, help)| err(message, help))?;
@@ -158,35 +160,54 @@ impl Session<'_> {
     pub fn instantiate(&self) -> Result<(), RunError> {
         let what = self.loaded.what.as_str();
         let mut store = self.runtime.store(what, &self.grants, &self.limits)?;
-        self.pre
-            .instantiate(&mut store)
+        block_on(None, self.pre.instantiate_async(&mut store))
+            .unwrap_or_else(|| Err(wasmtime::format_err!("out of time")))
             .map(drop)
             .map_err(|e| instantiate_error(what, e))
     }
 
     /// Calls `function` with `params` in a fresh instance; returns its results.
     pub fn call_values(&self, function: &Function, params: &[Val]) -> Result<Vec<Val>, RunError> {
+        enum Failed {
+            Instantiate(wasmtime::Error),
+            NotAFunction,
+            Call(wasmtime::Error),
+        }
         let what = self.loaded.what.as_str();
         let mut store = self.runtime.store(what, &self.grants, &self.limits)?;
-        let _watchdog = Watchdog::start(self.runtime.engine(), self.limits.timeout);
-        let instance = match self.pre.instantiate(&mut store) {
-            Ok(instance) => instance,
-            Err(e) if e.downcast_ref::<wasmtime::Trap>().is_some() => {
-                return Err(classify(what, e, &store, &self.limits))
-            }
-            Err(e) => return Err(instantiate_error(what, e)),
-        };
-        let func = instance
-            .get_func(&mut store, function.index)
-            .ok_or_else(|| RunError::Invoke {
-                call: function.full_name.clone(),
-                message: "is not a function".into(),
-                help: String::new(),
-            })?;
+        let _deadline = Deadline::start(self.runtime.engine(), what, &self.limits);
         let mut results = vec![Val::Bool(false); function.results.len()];
-        func.call(&mut store, params, &mut results)
-            .map_err(|e| classify(what, e, &store, &self.limits))?;
-        Ok(results)
+        let outcome = block_on(self.limits.wall_clock(), async {
+            let instance = self
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Failed::Instantiate)?;
+            let func = instance
+                .get_func(&mut store, function.index)
+                .ok_or(Failed::NotAFunction)?;
+            func.call_async(&mut store, params, &mut results)
+                .await
+                .map_err(Failed::Call)
+        });
+        let stopped = match outcome {
+            Some(Ok(())) => return Ok(results),
+            None => Stopped::OutOfTime,
+            Some(Err(Failed::NotAFunction)) => {
+                return Err(RunError::Invoke {
+                    call: function.full_name.clone(),
+                    message: "is not a function".into(),
+                    help: String::new(),
+                })
+            }
+            Some(Err(Failed::Instantiate(e)))
+                if e.downcast_ref::<wasmtime::Trap>().is_none() && !over_budget(&store) =>
+            {
+                return Err(instantiate_error(what, e))
+            }
+            Some(Err(Failed::Instantiate(e) | Failed::Call(e))) => Stopped::Failed(e),
+        };
+        Err(classify(what, stopped, &store, &self.limits))
     }
 
     /// `expected` (the WAVE result of `call`) parsed with the function's result type and
@@ -199,6 +220,7 @@ impl Session<'_> {
             None if expected.trim().is_empty() => Ok(String::new()),
             None => Err("the function returns nothing".into()),
             Some(ty) => {
+                check_depth(expected)?;
                 let value = Val::from_wave(ty, expected).map_err(|e| format!("{e:#}"))?;
                 to_wave(&[value]).map(|v| v.join(""))
             }
@@ -226,10 +248,16 @@ impl Session<'_> {
                     .iter()
                     .map(|f| f.full_name.as_str())
                     .collect();
-                let help = if all.is_empty() {
-                    "the component exports no function".to_string()
-                } else {
-                    format!("it exports: {}", all.join(", "))
+                // A screenful at most: a component may export thousands.
+                const SHOWN: usize = 20;
+                let help = match all.len() {
+                    0 => "the component exports no function".to_string(),
+                    n if n <= SHOWN => format!("it exports: {}", all.join(", ")),
+                    n => format!(
+                        "it exports: {}, and {} more",
+                        all[..SHOWN].join(", "),
+                        n - SHOWN
+                    ),
                 };
                 Err((format!("the component exports no function `{name}`"), help))
             }
@@ -245,6 +273,43 @@ impl Session<'_> {
             )),
         }
     }
+}
+
+/// How deep WAVE values may nest (lists in lists, records in records, ...).
+pub const MAX_WAVE_DEPTH: usize = 500;
+
+/// Refuses WAVE text that nests deeper than [`MAX_WAVE_DEPTH`] before any parser recurses
+/// into it (brackets inside strings and chars are not nesting).
+pub fn check_depth(text: &str) -> Result<(), String> {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        if let Some(q) = quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                c if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_WAVE_DEPTH {
+        return Err(format!(
+            "the value nests {deepest} levels deep; compose reads WAVE values at most {MAX_WAVE_DEPTH} deep"
+        ));
+    }
+    Ok(())
 }
 
 /// Results in WAVE.
@@ -446,6 +511,17 @@ pub fn type_name(ty: &Type) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_wave_is_refused_before_parsing() {
+        assert!(check_depth("[[1], [2, \"[[[\"]]").is_ok());
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_WAVE_DEPTH + 1),
+            "]".repeat(MAX_WAVE_DEPTH + 1)
+        );
+        assert!(check_depth(&deep).unwrap_err().contains("levels deep"));
+    }
 
     #[test]
     fn interface_names_match_full_unversioned_and_short() {

@@ -8,12 +8,17 @@
 //! - [`Limits`] caps memory, time, fuel and stack; hitting one is [`RunError::Limit`].
 
 mod cache;
+mod command;
+mod deadline;
 mod error;
 mod generate;
 mod grants;
 mod invoke;
 mod limits;
-mod run;
+mod nesting;
+mod runtime;
+mod sandbox;
+mod store;
 
 pub use cache::{Cache, DEFAULT_MAX_BYTES as CACHE_DEFAULT_MAX, MAX_ENV as CACHE_MAX_ENV};
 pub use error::RunError;
@@ -21,9 +26,12 @@ pub use generate::{minimize, supported, value as random_value, Rng};
 pub use grants::{DirGrant, EnvGrant, Grants, NetRule};
 pub use invoke::{to_wave, type_name, Function, Invoked, Session, Stub};
 pub use limits::{
-    parse_duration, parse_size, show_size, LimitKind, Limits, MAX_DURATION, MAX_SIZE,
+    format_duration, parse_duration, parse_size, show_size, LimitKind, Limits, MAX_DURATION,
+    MAX_SIZE,
 };
-pub use run::{Caching, Loaded, Runtime};
+pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
+pub use runtime::{Caching, Loaded, Runtime};
+pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 /// A component-model value (what calls take and return).
 pub use wasmtime::component::Val as Value;

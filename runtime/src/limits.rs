@@ -9,7 +9,7 @@ use std::time::Duration;
 /// 32-bit memory, no time limit, no fuel metering, Wasmtime's default stack (512 KiB).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
-    /// Bytes of linear memory (and table growth) per instance.
+    /// Bytes of linear memory and tables, all instances of the run together.
     pub max_memory: Option<u64>,
     /// Wall-clock time for the whole call.
     pub timeout: Option<Duration>,
@@ -32,7 +32,29 @@ pub enum LimitKind {
     Stack,
 }
 
+impl Limits {
+    /// The wall-clock bound of a run: `--timeout`; or, with `--fuel` and no timeout, the
+    /// time that fuel would take to burn at 10 ns a unit (at least 100 ms), so that a guest
+    /// cannot dodge its fuel by waiting in a host call.
+    pub fn wall_clock(&self) -> Option<Duration> {
+        self.timeout.or_else(|| {
+            self.fuel
+                .map(|f| Duration::from_nanos(f.saturating_mul(10)).max(Duration::from_millis(100)))
+        })
+    }
+}
+
 impl LimitKind {
+    /// The exit code of `compose run` when a guest hits this limit.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            LimitKind::Memory => 121,
+            LimitKind::Fuel => 122,
+            LimitKind::Stack => 123,
+            LimitKind::Timeout => 124,
+        }
+    }
+
     /// The flag that sets this limit.
     pub fn flag(self) -> &'static str {
         match self {
@@ -114,6 +136,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is more than the longest limit, 365 days"));
     }
     Ok(d)
+}
+
+/// Formats a duration the way the flags take it (`1s`, `1m 30s`).
+pub fn format_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
 }
 
 /// Formats a byte count the way the flags take it.

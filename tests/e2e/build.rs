@@ -102,7 +102,7 @@ fn two_exporters_are_ambiguous_until_the_manifest_wires_one() {
         .unwrap(),
     )
     .unwrap();
-    assert_eq!(report["links"][0][2], "greeter2");
+    assert_eq!(report["links"][0]["exporter"], "greeter2");
 }
 
 fn wasmparser_is_component(bytes: &[u8]) -> bool {

@@ -10,6 +10,7 @@ mod conformance;
 mod errors;
 mod go_gc;
 mod languages;
+mod limits;
 mod matrix;
 mod registry;
 mod registry_server;

@@ -8,7 +8,7 @@
 //! a parent folder, a `replace`d Go module, an imported Python module), so that a change to
 //! any of them rebuilds it.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod bindings;
 mod c;

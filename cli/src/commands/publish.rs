@@ -57,7 +57,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         };
         match file {
             Some(path) => {
-                let bytes = std::fs::read(&path).map_err(|e| {
+                let bytes = compose_project::read_component(&path).map_err(|e| {
                     miette::miette!(
                         help = "give the path of a built component",
                         "cannot read `{}`: {e}",
@@ -69,7 +69,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             None => {
                 let manifest = args.manifest.load()?;
                 let report = super::build::build(&manifest, ops::BuildOptions::default())?;
-                let bytes = std::fs::read(&report.output).map_err(|e| {
+                let bytes = compose_project::read_component(&report.output).map_err(|e| {
                     miette::miette!("cannot read `{}`: {e}", report.output.display())
                 })?;
                 (bytes, report.output.display().to_string(), target)

@@ -3,14 +3,14 @@ use std::time::Duration;
 
 use compose_project::ops::{self, RunOutcome, RunRequest};
 use compose_project::sandbox::{
-    parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant, Grants, LimitKind, Limits,
-    NetRule, RunError,
+    parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant, Grants, Limits, NetRule,
+    RunError, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING, MAX_TABLES,
 };
 use compose_project::ComposeHome;
 use compose_project::ProjectError;
 
 use super::ManifestArg;
-use crate::output::{exit_code, status};
+use crate::output::{status, TRAP};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,6 +33,10 @@ pub struct Args {
     /// `*:PORT`, `[IPv6]:PORT`; alone, any address. Repeatable.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "*", value_parser = NetRule::parse)]
     allow_net: Vec<NetRule>,
+    /// Let the guest bind these addresses to listen or receive on (TCP and UDP): `IP:PORT`,
+    /// `*:PORT`, ...; a rule of `--allow-net` never lets it accept connections. Repeatable.
+    #[arg(long, value_name = "ADDR", value_parser = NetRule::parse)]
+    allow_listen: Vec<NetRule>,
     /// Let the guest resolve host names.
     #[arg(long)]
     allow_name_lookup: bool,
@@ -67,6 +71,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         args: args.args,
         stdin: args.stdin,
         network: args.allow_net,
+        listen: args.allow_listen,
         name_lookup: args.allow_name_lookup,
     };
     let limits = Limits {
@@ -135,8 +140,8 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         // A stopped guest is an outcome of the run, with its own exit code per cause.
         Err(ProjectError::Run(e @ (RunError::Limit { .. } | RunError::Trap { .. }))) => {
             let code = match &e {
-                RunError::Limit { kind, .. } => limit_exit_code(*kind),
-                _ => exit_code::TRAP,
+                RunError::Limit { kind, .. } => kind.exit_code(),
+                _ => TRAP,
             };
             eprintln!("{:?}", miette::Report::new(e));
             Ok(code)
@@ -145,33 +150,37 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     }
 }
 
-fn limit_exit_code(kind: LimitKind) -> i32 {
-    match kind {
-        LimitKind::Memory => exit_code::MEMORY,
-        LimitKind::Fuel => exit_code::FUEL,
-        LimitKind::Stack => exit_code::STACK,
-        LimitKind::Timeout => exit_code::TIMEOUT,
-    }
-}
-
 fn describe_limits(limits: &Limits) -> String {
     let mut out = Vec::new();
-    if let Some(m) = limits.max_memory {
-        out.push(format!("memory {}", show_size(m)));
+    out.push(match limits.max_memory {
+        Some(m) => format!("memory {} for the whole run", show_size(m)),
+        None => "memory up to 4GiB per linear memory".into(),
+    });
+    match (limits.timeout, limits.wall_clock()) {
+        (Some(t), _) => out.push(format!("timeout {} (compiling included)", humantime_fmt(t))),
+        (None, Some(w)) => out.push(format!(
+            "no timeout, but {} of waiting at most, as the fuel allows",
+            humantime_fmt(w)
+        )),
+        (None, None) => out.push("no timeout".into()),
     }
-    if let Some(t) = limits.timeout {
-        out.push(format!("timeout {t:?}"));
-    }
-    if let Some(f) = limits.fuel {
-        out.push(format!("fuel {f}"));
-    }
-    if let Some(s) = limits.max_stack {
-        out.push(format!("stack {}", show_size(s as u64)));
-    }
-    if out.is_empty() {
-        "none set (memory up to 4GiB per instance, no timeout, no fuel metering, stack 512KiB)"
-            .into()
-    } else {
-        out.join("; ")
-    }
+    out.push(match limits.fuel {
+        Some(f) => format!("fuel {f}"),
+        None => "no fuel metering".into(),
+    });
+    out.push(format!(
+        "stack {}",
+        limits
+            .max_stack
+            .map(|s| show_size(s as u64))
+            .unwrap_or_else(|| "512KiB".into())
+    ));
+    out.push(format!(
+        "at most {MAX_INSTANCES} instances, {MAX_MEMORIES} memories and {MAX_TABLES} tables; components nested at most {MAX_NESTING} deep"
+    ));
+    out.join("; ")
+}
+
+fn humantime_fmt(d: Duration) -> String {
+    compose_project::sandbox::format_duration(d)
 }

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use compose_project::ops::{self, Comparison, DifferentialOptions, TestReport};
+use compose_project::sandbox::{parse_duration, parse_size, Limits};
 use compose_project::{ComposeHome, Message};
 
 use super::ManifestArg;
@@ -21,6 +22,15 @@ pub struct Args {
     /// Also write a JUnit XML report here, for CI.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Stop a call after this long (default 10s), e.g. `1s`, `500ms`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Cap a call's memory, all its instances together (default 256MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+    /// Stop a call after this much fuel (about one unit per wasm instruction).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
     #[command(flatten)]
     manifest: ManifestArg,
 }
@@ -38,10 +48,17 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     let report = super::build::build(&manifest, ops::BuildOptions::default())?;
     let home = ComposeHome::from_env();
     let json = crate::output::json();
+    let limits = ops::test_limits(Limits {
+        timeout: args.timeout,
+        max_memory: args.max_memory,
+        fuel: args.fuel,
+        max_stack: None,
+    });
     let outcomes = if args.differential {
         let options = DifferentialOptions {
             seed: args.seed,
             cases: args.cases,
+            limits,
         };
         let comparisons = ops::differential(&report, &home, options, &mut |c| {
             show_comparison(c, json, args.seed)
@@ -54,7 +71,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         }
         comparisons.iter().map(comparison_outcome).collect()
     } else {
-        let tests = ops::test(&manifest, &report, &home)?;
+        let tests = ops::test(&manifest, &report, &home, &limits)?;
         show_cases(&tests, json);
         case_outcomes(&tests)
     };

@@ -4,8 +4,6 @@
 //! reproducible: the same seed gives the same inputs.
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
-use std::time::Duration;
 
 use compose_runtime::{
     minimize, random_value, supported, Grants, Limits, Rng, RunError, Runtime, Session,
@@ -16,13 +14,15 @@ use crate::ops::build::BuildReport;
 use crate::ops::test::targets;
 use crate::{ComposeHome, ProjectError};
 
-/// How much random testing to do.
+/// How much random testing to do, and under which limits.
 #[derive(Debug, Clone, Copy)]
 pub struct DifferentialOptions {
     /// The seed of every random input.
     pub seed: u64,
     /// Random inputs per function.
     pub cases: usize,
+    /// The limits of every call (see [`crate::ops::test_limits`]).
+    pub limits: Limits,
 }
 
 /// One function compared across implementations.
@@ -58,11 +58,7 @@ pub fn differential(
     options: DifferentialOptions,
     progress: &mut dyn FnMut(&Comparison),
 ) -> Result<Vec<Comparison>, ProjectError> {
-    // A hanging implementation must not hang the run.
-    let limits = Limits {
-        timeout: Some(Duration::from_secs(10)),
-        ..Limits::default()
-    };
+    let limits = options.limits;
     let runtime = Runtime::new(Some(home.compiled_cache()), &limits)?;
     let targets = targets(&runtime, report)?;
     let components: Vec<_> = targets.iter().filter(|t| t.name != "composed").collect();
@@ -103,9 +99,7 @@ fn compare(
     function: &compose_runtime::Function,
     options: DifferentialOptions,
 ) -> Comparison {
-    let mut seed_hasher = std::collections::hash_map::DefaultHasher::new();
-    (options.seed, &function.full_name).hash(&mut seed_hasher);
-    let mut rng = Rng::new(seed_hasher.finish());
+    let mut rng = Rng::new(function_seed(options.seed, &function.full_name));
     let implementations: Vec<String> = sessions.iter().map(|(n, _)| n.clone()).collect();
     let answers = |params: &[compose_runtime::Value]| -> Vec<(String, String)> {
         sessions
@@ -146,7 +140,19 @@ fn compare(
     }
 }
 
-/// One implementation's answer as text: its results in WAVE, or what stopped it.
+/// The seed of one function's inputs: the run's seed mixed with the function's name by
+/// SHA-256, so the same seed gives the same inputs with every build of compose.
+fn function_seed(seed: u64, function: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(seed.to_le_bytes())
+        .chain_update(function.as_bytes())
+        .finalize();
+    u64::from_le_bytes(digest[..8].try_into().unwrap_or_default())
+}
+
+/// One implementation's answer as text: its results in WAVE, or what stopped it, by kind
+/// only (messages name the component and would make any two failures differ).
 fn answer(session: &Session<'_>, name: &str, params: &[compose_runtime::Value]) -> String {
     let function = match session.find(name) {
         Ok(f) => f,
@@ -156,9 +162,15 @@ fn answer(session: &Session<'_>, name: &str, params: &[compose_runtime::Value]) 
         Ok(values) => compose_runtime::to_wave(&values)
             .map(|v| v.join(", "))
             .unwrap_or_else(|e| e),
-        // Traps differ in their backtraces; that they trapped is what compares.
         Err(RunError::Trap { .. }) => "trap".into(),
-        Err(e) => format!("error: {e}"),
+        Err(RunError::Limit { kind, .. }) => format!("stopped by its {kind}"),
+        Err(RunError::HostLimit { .. }) => "stopped by a limit of the host".into(),
+        Err(e) => format!(
+            "error {}",
+            miette::Diagnostic::code(&e)
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        ),
     }
 }
 
@@ -167,4 +179,16 @@ fn show_call(function: &compose_runtime::Function, params: &[compose_runtime::Va
         .map(|v| v.join(", "))
         .unwrap_or_else(|e| e);
     format!("{}({args})", function.full_name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn seeds_are_the_same_in_every_build() {
+        // A fixed value: a change here means `--seed N` no longer repeats earlier runs.
+        let first = super::function_seed(1, "demo:calc/calc#add");
+        assert_eq!(first, super::function_seed(1, "demo:calc/calc#add"));
+        assert_ne!(first, super::function_seed(2, "demo:calc/calc#add"));
+        assert_ne!(first, super::function_seed(1, "demo:calc/calc#sub"));
+    }
 }

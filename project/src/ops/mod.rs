@@ -17,7 +17,7 @@ pub use fetch::BuildOptions;
 pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
-pub use test::{test, CaseResult, TestReport};
+pub use test::{test, test_limits, CaseResult, TestReport};
 pub use wit::{
     inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,
     LoadedWit, Nested,

@@ -97,7 +97,7 @@ pub(crate) fn targets(
     files.push(("composed".to_string(), report.output.as_path()));
     let mut out = Vec::new();
     for (name, path) in files {
-        let bytes = std::fs::read(path)
+        let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
             .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
         let exports = compose_linker::exports_of(&bytes)?;
         let loaded = runtime.load(&name, &bytes)?;
@@ -115,11 +115,23 @@ pub(crate) fn names_interface(export: &str, want: &str) -> bool {
     export == want || export.split('@').next() == Some(want)
 }
 
+/// The limits of every call of `compose test` (and `--differential`): `flags` where given,
+/// else a 10 s timeout and 256 MiB of memory, so that a case that loops or grows without
+/// end fails alone instead of holding the run.
+pub fn test_limits(flags: Limits) -> Limits {
+    Limits {
+        timeout: flags.timeout.or(Some(std::time::Duration::from_secs(10))),
+        max_memory: flags.max_memory.or(Some(256 << 20)),
+        ..flags
+    }
+}
+
 /// Runs every test file of the project against every implementation of its interface.
 pub fn test(
     manifest: &Manifest,
     report: &BuildReport,
     home: &ComposeHome,
+    limits: &Limits,
 ) -> Result<TestReport, ProjectError> {
     let dir = manifest.root_dir.join("tests");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
@@ -131,7 +143,7 @@ pub fn test(
         Err(_) => Vec::new(),
     };
     files.sort();
-    let runtime = Runtime::new(Some(home.compiled_cache()), &Limits::default())?;
+    let runtime = Runtime::new(Some(home.compiled_cache()), limits)?;
     let targets = targets(&runtime, report)?;
     let mut result = TestReport::default();
     for file in &files {
@@ -155,12 +167,7 @@ pub fn test(
             });
         }
         for target in implementations {
-            let session = runtime.session(
-                &target.loaded,
-                &Grants::default(),
-                &Limits::default(),
-                &stubs,
-            )?;
+            let session = runtime.session(&target.loaded, &Grants::default(), limits, &stubs)?;
             for (i, case) in spec.cases.iter().enumerate() {
                 result.cases.push(run_case(
                     &session,

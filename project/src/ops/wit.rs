@@ -42,7 +42,7 @@ pub fn load_wit_source(path: &Path) -> Result<LoadedWit, ProjectError> {
             sources: wit.sources,
         });
     }
-    let bytes = std::fs::read(path)
+    let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
         .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
     Ok(match decode(&bytes, &path.display().to_string())? {
         Decoded::WitPackage {
@@ -193,7 +193,7 @@ pub struct Nested {
 
 /// Inspects `path`; an error (never a panic) for bytes that are not WebAssembly.
 pub fn inspect(path: &Path) -> Result<Inspection, ProjectError> {
-    let bytes = std::fs::read(path)
+    let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
         .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
     inspect_bytes(&bytes, &path.display().to_string())
 }
@@ -228,43 +228,36 @@ pub fn inspect_bytes(bytes: &[u8], what: &str) -> Result<Inspection, ProjectErro
     })
 }
 
-/// The components and modules directly inside `bytes` (a component), and theirs.
+/// Nested parts listed at most (a hostile file can hold millions).
+const MAX_NESTED_SHOWN: usize = 10_000;
+
+/// The components and modules inside `bytes` (a component), at every depth, in one pass
+/// over the sections (no recursion: a file nested thousands deep is just a long list).
 fn nested_parts(bytes: &[u8], depth: usize, out: &mut Vec<Nested>) {
     use wasmparser::{Parser, Payload};
-    let mut depth_in = 0usize;
+    let mut open = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
         let Ok(payload) = payload else { return };
-        match payload {
+        let (kind, range) = match payload {
             Payload::ModuleSection {
                 unchecked_range, ..
-            } => {
-                if depth_in == 0 {
-                    out.push(Nested {
-                        depth,
-                        kind: "core module",
-                        size: (unchecked_range.end - unchecked_range.start) as usize,
-                    });
-                }
-                depth_in += 1;
-            }
+            } => ("core module", unchecked_range),
             Payload::ComponentSection {
                 unchecked_range, ..
-            } => {
-                let range = unchecked_range.start as usize..unchecked_range.end as usize;
-                if depth_in == 0 {
-                    out.push(Nested {
-                        depth,
-                        kind: "component",
-                        size: range.len(),
-                    });
-                    if let Some(inner) = bytes.get(range) {
-                        nested_parts(inner, depth + 1, out);
-                    }
-                }
-                depth_in += 1;
+            } => ("component", unchecked_range),
+            Payload::End(_) => {
+                open = open.saturating_sub(1);
+                continue;
             }
-            Payload::End(_) => depth_in = depth_in.saturating_sub(1),
-            _ => {}
+            _ => continue,
+        };
+        if out.len() < MAX_NESTED_SHOWN {
+            out.push(Nested {
+                depth: depth + open,
+                kind,
+                size: (range.end - range.start) as usize,
+            });
         }
+        open += 1;
     }
 }

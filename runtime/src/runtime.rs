@@ -1,0 +1,244 @@
+//! The embedded engine, its configuration (one feature set with the rest of compose), and
+//! loading components: from the compiled-code cache, or compiled within the run's bounds.
+
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::cache::Cache;
+use crate::limits::Limits;
+use crate::store::State;
+use crate::RunError;
+
+/// The largest component file compose runs (1 GiB).
+const MAX_COMPONENT_SIZE: u64 = 1 << 30;
+
+/// The embedded engine and, optionally, its compiled-code cache.
+pub struct Runtime {
+    engine: Engine,
+    cache: Option<Cache>,
+    limits: Limits,
+}
+
+/// A compiled component, ready to instantiate.
+pub struct Loaded {
+    pub(crate) what: String,
+    pub(crate) component: Component,
+    /// Whether the compiled code came from the cache.
+    pub from_cache: bool,
+}
+
+/// Whether compiled code is kept for the next run, told before a compilation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// It will be cached.
+    Kept,
+    /// The cache folder cannot be written: every run compiles.
+    ReadOnly,
+    /// No cache was asked for.
+    Off,
+}
+
+impl Runtime {
+    /// An engine for runs under `limits` (fuel metering and the stack size are compiled in),
+    /// with compiled code cached in `cache_dir` (no cache when `None`).
+    pub fn new(cache_dir: Option<PathBuf>, limits: &Limits) -> Result<Self, RunError> {
+        let mut config = Config::new();
+        // Checking an epoch counter at loop heads and calls is what makes `--timeout` work;
+        // its cost is a load and a compare.
+        config.epoch_interruption(true);
+        config.consume_fuel(limits.fuel.is_some());
+        // The component-model features compose accepts everywhere (`compose_wit::features`).
+        config.wasm_component_model_map(true);
+        config.wasm_component_model_fixed_length_lists(true);
+        if let Some(stack) = limits.max_stack {
+            config.max_wasm_stack(stack);
+        }
+        let engine = Engine::new(&config).map_err(|e| RunError::Engine {
+            message: format!("{e:#}"),
+        })?;
+        let cache = cache_dir.map(|dir| Cache::new(dir, &engine));
+        Ok(Self {
+            engine,
+            cache,
+            limits: *limits,
+        })
+    }
+
+    /// The compiled-code cache, if any.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
+
+    fn caching(&self) -> Caching {
+        match &self.cache {
+            None => Caching::Off,
+            Some(c) if c.writable() => Caching::Kept,
+            Some(_) => Caching::ReadOnly,
+        }
+    }
+
+    /// Loads the component file at `path`: from the cache, without reading the file, when it
+    /// is unchanged since it was last compiled; otherwise read, compiled (or found by content)
+    /// and remembered. `compiling` is told before a compilation starts (it can take seconds)
+    /// and whether its result will be kept.
+    pub fn load_file(
+        &self,
+        path: &Path,
+        compiling: &mut dyn FnMut(Caching),
+    ) -> Result<Loaded, RunError> {
+        let what = path.display().to_string();
+        if let Some(cache) = &self.cache {
+            if let Some(component) = cache
+                .key_of_file(path)
+                .and_then(|key| cache.load(&self.engine, &key))
+            {
+                return Ok(Loaded {
+                    what,
+                    component,
+                    from_cache: true,
+                });
+            }
+        }
+        let bytes =
+            compose_fs::read_regular(path, MAX_COMPONENT_SIZE).map_err(|e| RunError::Read {
+                what: what.clone(),
+                message: e.to_string(),
+            })?;
+        let loaded = self.load_with(&what, &bytes, compiling)?;
+        if let Some(cache) = &self.cache {
+            cache.remember_file(path, &cache.key(&bytes));
+        }
+        Ok(loaded)
+    }
+
+    /// Compiles a component, or takes its compiled code from the cache.
+    /// `what` names it in messages (a file path or a component name).
+    pub fn load(&self, what: &str, bytes: &[u8]) -> Result<Loaded, RunError> {
+        self.load_with(what, bytes, &mut |_| {})
+    }
+
+    fn load_with(
+        &self,
+        what: &str,
+        bytes: &[u8],
+        compiling: &mut dyn FnMut(Caching),
+    ) -> Result<Loaded, RunError> {
+        check_header(what, bytes)?;
+        let compile_err = |e: wasmtime::Error| RunError::Compile {
+            what: what.to_string(),
+            message: format!("{e:#}"),
+        };
+        let key = self.cache.as_ref().map(|c| c.key(bytes));
+        if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            if let Some(component) = cache.load(&self.engine, key) {
+                return Ok(Loaded {
+                    what: what.to_string(),
+                    component,
+                    from_cache: true,
+                });
+            }
+        }
+        crate::nesting::check(what, bytes)?;
+        compiling(self.caching());
+        let code = self.compile(what, bytes).map_err(compile_err)?;
+        if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            cache.store(key, &code);
+        }
+        let component = crate::cache::from_fresh_code(&self.engine, &code).map_err(compile_err)?;
+        Ok(Loaded {
+            what: what.to_string(),
+            component,
+            from_cache: false,
+        })
+    }
+
+    /// Compiles a component, within `--timeout` when the run has one: compiling counts
+    /// against it. (Fuel bounds what the guest does, not the compiler; absurd inputs are
+    /// refused before compiling, see `nesting`.)
+    fn compile(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, wasmtime::Error> {
+        let Some(bound) = self.limits.timeout else {
+            return self.engine.precompile_component(bytes);
+        };
+        let (done, result) = std::sync::mpsc::channel();
+        let engine = self.engine.clone();
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = done.send(engine.precompile_component(&bytes));
+        });
+        match result.recv_timeout(bound) {
+            Ok(compiled) => compiled,
+            // The compiler cannot be interrupted; its thread ends with the process.
+            Err(_) => Err(wasmtime::format_err!(
+                "{}",
+                crate::store::time_limit(what, &self.limits)
+            )),
+        }
+    }
+
+    pub(crate) fn linker(&self) -> Result<Linker<State>, RunError> {
+        let mut linker: Linker<State> = Linker::new(&self.engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| RunError::Engine {
+            message: format!("{e:#}"),
+        })?;
+        Ok(linker)
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// Refuses, before any compiling, what is not a component at all: a core module, or bytes
+/// that are not WebAssembly.
+fn check_header(what: &str, bytes: &[u8]) -> Result<(), RunError> {
+    use compose_wit::decode::WasmKind;
+    let message = match WasmKind::of(bytes) {
+        WasmKind::Component => return Ok(()),
+        WasmKind::CoreModule => "it is a core WebAssembly module, not a component; componentize it first (`compose build` does, for a project's components)",
+        WasmKind::NotWasm => "it is not WebAssembly: it does not start with the `\\0asm` header of a component",
+    };
+    Err(RunError::Compile {
+        what: what.to_string(),
+        message: message.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Grants;
+
+    const COMPONENT: &str = r#"(component
+        (core module $m (func (export "f") (result i32) i32.const 7))
+        (core instance $i (instantiate $m))
+        (func (export "f") (result u32) (canon lift (core func $i "f"))))"#;
+
+    #[test]
+    fn second_load_comes_from_the_cache() {
+        let bytes = wat::parse_str(COMPONENT).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = Runtime::new(Some(dir.path().to_path_buf()), &Limits::default()).unwrap();
+        let mut told = None;
+        assert!(
+            !runtime
+                .load_with("c", &bytes, &mut |c| told = Some(c))
+                .unwrap()
+                .from_cache
+        );
+        assert_eq!(told, Some(Caching::Kept));
+        assert!(runtime.load("c", &bytes).unwrap().from_cache);
+    }
+
+    #[test]
+    fn a_library_is_not_a_command() {
+        let bytes = wat::parse_str(COMPONENT).unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let loaded = runtime.load("lib", &bytes).unwrap();
+        let err = runtime
+            .run_command(&loaded, "lib", &Grants::default(), &Limits::default())
+            .unwrap_err();
+        assert!(matches!(err, RunError::NotACommand { .. }), "{err}");
+    }
+}

@@ -1,0 +1,241 @@
+//! One run's store: the WASI context of its grants, and a budget that bounds the whole run
+//! (every memory and table of every instance together, and how many of each there are).
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::limits::{show_size, LimitKind, Limits};
+use crate::{Grants, RunError, Runtime};
+
+/// At most this many core instances per run (a composed Python and C component has a few
+/// dozen).
+pub const MAX_INSTANCES: usize = 1000;
+/// At most this many linear memories per run.
+pub const MAX_MEMORIES: usize = 100;
+/// At most this many tables per run.
+pub const MAX_TABLES: usize = 1000;
+
+pub(crate) struct State {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    budget: Budget,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The bytes of memory and table the run holds, against `--max-memory`; remembers a refusal,
+/// so the trap that follows is reported as the limit rather than as the guest's failure.
+struct Budget {
+    max: Option<u64>,
+    used: u64,
+    hit: bool,
+}
+
+impl Budget {
+    fn grow(&mut self, current: u64, desired: u64) -> bool {
+        let total = self.used - current.min(self.used) + desired;
+        match self.max {
+            Some(max) if total > max => {
+                self.hit = true;
+                false
+            }
+            _ => {
+                self.used = total;
+                true
+            }
+        }
+    }
+}
+
+impl ResourceLimiter for Budget {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.grow(current as u64, desired as u64))
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // A table entry is a pointer-sized reference.
+        Ok(self.grow(current as u64 * 8, desired as u64 * 8))
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+}
+
+impl Runtime {
+    /// A store holding the sandbox for one run, with the limits applied.
+    pub(crate) fn store(
+        &self,
+        program: &str,
+        grants: &Grants,
+        limits: &Limits,
+    ) -> Result<Store<State>, RunError> {
+        let mut store = Store::new(
+            self.engine(),
+            State {
+                ctx: crate::sandbox::context(program, grants)?,
+                table: ResourceTable::new(),
+                budget: Budget {
+                    max: limits.max_memory,
+                    used: 0,
+                    hit: false,
+                },
+            },
+        );
+        store.limiter(|state| &mut state.budget);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        if let Some(fuel) = limits.fuel {
+            store.set_fuel(fuel).map_err(|e| RunError::Engine {
+                message: format!("{e:#}"),
+            })?;
+        }
+        Ok(store)
+    }
+}
+
+pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
+    RunError::Instantiate {
+        what: what.to_string(),
+        message: format!("{e:#}"),
+    }
+}
+
+/// Whether the run was refused memory (or table space) past `--max-memory`.
+pub(crate) fn over_budget(store: &Store<State>) -> bool {
+    store.data().budget.hit
+}
+
+/// How a bounded call ended, when it did not return.
+pub(crate) enum Stopped {
+    /// It failed (a trap, a limit inside wasm, an error of the host).
+    Failed(wasmtime::Error),
+    /// Its wall-clock bound passed while it waited in a host call.
+    OutOfTime,
+}
+
+/// Turns a failed call into the error that says why: a limit (which one, its value) or a
+/// trap of the guest's own.
+pub(crate) fn classify(
+    what: &str,
+    stopped: Stopped,
+    store: &Store<State>,
+    limits: &Limits,
+) -> RunError {
+    let limit = |kind: LimitKind, value: String| RunError::Limit {
+        what: what.to_string(),
+        kind,
+        value,
+    };
+    let e = match stopped {
+        Stopped::OutOfTime => return time_limit(what, limits),
+        Stopped::Failed(e) => e,
+    };
+    if store.data().budget.hit {
+        return limit(
+            LimitKind::Memory,
+            show_size(limits.max_memory.unwrap_or_default()),
+        );
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => time_limit(what, limits),
+        Some(Trap::OutOfFuel) => {
+            limit(LimitKind::Fuel, limits.fuel.unwrap_or_default().to_string())
+        }
+        Some(Trap::StackOverflow) => limit(
+            LimitKind::Stack,
+            limits
+                .max_stack
+                .map(|s| show_size(s as u64))
+                .unwrap_or_else(|| "512KiB (the default)".into()),
+        ),
+        _ => {
+            let message = format!("{e:?}");
+            // Wasmtime's bound on what the host copies out of a guest at once is a limit,
+            // not a failure of the guest.
+            if message.contains("exceeds") && message.contains("host") {
+                return RunError::HostLimit {
+                    what: what.to_string(),
+                    message: format!("{e}"),
+                };
+            }
+            RunError::Trap {
+                what: what.to_string(),
+                message,
+            }
+        }
+    }
+}
+
+/// The limit a run out of wall-clock time hit: `--timeout`, or the time `--fuel` allows
+/// when no timeout is set.
+pub(crate) fn time_limit(what: &str, limits: &Limits) -> RunError {
+    let (kind, value) = match limits.timeout {
+        Some(t) => (
+            LimitKind::Timeout,
+            humantime::format_duration(t).to_string(),
+        ),
+        None => (
+            LimitKind::Fuel,
+            format!(
+                "{}: it waited longer than that fuel allows, {}",
+                limits.fuel.unwrap_or_default(),
+                humantime::format_duration(limits.wall_clock().unwrap_or_default())
+            ),
+        ),
+    };
+    RunError::Limit {
+        what: what.to_string(),
+        kind,
+        value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_counts_every_memory_of_the_run() {
+        let mut b = Budget {
+            max: Some(64 << 20),
+            used: 0,
+            hit: false,
+        };
+        for _ in 0..3 {
+            assert!(b.grow(0, 16 << 20));
+        }
+        assert!(b.grow(16 << 20, 24 << 20));
+        assert!(
+            !b.grow(0, 16 << 20),
+            "a fourth memory would pass 64 MiB in all"
+        );
+        assert!(b.hit);
+    }
+}
