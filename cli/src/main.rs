@@ -45,6 +45,8 @@ enum Command {
     Wit(commands::wit::Args),
     /// Show what a `.wasm` holds: its world, imports, exports and nested parts.
     Inspect(commands::inspect::Args),
+    /// Show, collect or empty the compiled-code cache in compose's home.
+    Cache(commands::cache::Args),
 }
 
 fn main() {
@@ -78,6 +80,7 @@ fn command() -> i32 {
         Command::Pull(args) => commands::pull::exec(args),
         Command::Wit(args) => commands::wit::exec(args),
         Command::Inspect(args) => commands::inspect::exec(args),
+        Command::Cache(args) => commands::cache::exec(args),
     };
     match result {
         Ok(code) => code,

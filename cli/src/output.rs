@@ -108,8 +108,13 @@ pub fn install_error_reporting() {
     }));
 }
 
-/// Escapes text for an XML attribute or element.
+/// Text from inputs (a test file, a guest's answer) made safe to print.
+pub use compose_project::printable as sanitize;
+
+/// Escapes text for an XML attribute or element. Control characters, which XML 1.0 cannot
+/// hold even escaped, are written as `\u{..}` first.
 pub fn xml_escape(text: &str) -> String {
+    let text = sanitize(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -118,8 +123,6 @@ pub fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            c if (c as u32) < 0x20 && c != '\t' => out.push_str(&format!("&#{};", c as u32)),
             c => out.push(c),
         }
     }

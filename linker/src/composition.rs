@@ -13,6 +13,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, Processor};
 use crate::mismatch::type_differences;
 use crate::part::{Item, ItemClass, Part};
 use crate::{LinkError, Wiring};
+use plan::Planner;
 
 /// One connection: `exporter`'s export `import` satisfies `importer`'s import of that name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,85 +303,6 @@ impl Composition {
     }
 }
 
-struct Planner<'a> {
-    parts: &'a [Part],
-    wiring: &'a Wiring,
-    order: Vec<usize>,
-    links: Vec<Link>,
-    stack: Vec<usize>,
-}
-
-impl Planner<'_> {
-    fn visit(&mut self, index: usize) -> Result<(), LinkError> {
-        if self.order.contains(&index) {
-            return Ok(());
-        }
-        if let Some(pos) = self.stack.iter().position(|&n| n == index) {
-            let mut cycle: Vec<&str> = self.stack[pos..]
-                .iter()
-                .map(|&i| self.parts[i].name.as_str())
-                .collect();
-            cycle.push(&self.parts[index].name);
-            return Err(LinkError::Cycle {
-                cycle: cycle.join(" -> "),
-            });
-        }
-        self.stack.push(index);
-        let part = &self.parts[index];
-        for import in &part.imports {
-            if let Some(exporter) = self.provider(part, import)? {
-                self.visit(exporter)?;
-                self.links.push(Link {
-                    importer: part.name.clone(),
-                    import: import.name.clone(),
-                    exporter: self.parts[exporter].name.clone(),
-                    class: import.class,
-                });
-            }
-        }
-        self.stack.pop();
-        self.order.push(index);
-        Ok(())
-    }
-
-    /// The part that provides `import` to `importer`, if any.
-    fn provider(&self, importer: &Part, import: &Item) -> Result<Option<usize>, LinkError> {
-        if let Some(wired) = self.wiring.provider(&importer.name, &import.name) {
-            let index = self
-                .parts
-                .iter()
-                .position(|p| p.name == wired)
-                .expect("wiring is checked before planning");
-            return Ok(Some(index));
-        }
-        // WASI is the host's unless wired to a component.
-        if compose_wit::names::is_wasi(&import.name) || import.class == ItemClass::Other {
-            return Ok(None);
-        }
-        let providers: Vec<usize> = (0..self.parts.len())
-            .filter(|&i| {
-                self.parts[i].name != importer.name
-                    && self.parts[i]
-                        .export_for(&import.name, import.class)
-                        .is_some()
-            })
-            .collect();
-        match providers.as_slice() {
-            [] => Ok(None),
-            [one] => Ok(Some(*one)),
-            many => Err(LinkError::Ambiguous {
-                importer: importer.name.clone(),
-                import: import.name.clone(),
-                providers: many
-                    .iter()
-                    .map(|&i| self.parts[i].name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
-    }
-}
-
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".into()
@@ -401,5 +323,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+mod plan;
 #[cfg(test)]
 mod tests;

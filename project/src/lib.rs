@@ -30,8 +30,9 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ProjectErr
 pub mod sandbox {
     pub use compose_runtime::{
         format_duration, parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant,
-        Grants, LimitKind, Limits, NetRule, RunError, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING,
-        MAX_TABLES,
+        Grants, LimitKind, Limits, NetRule, RunError, COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES,
+        MAX_NESTING, MAX_TABLES,
     };
 }
 pub use compose_toolchains::{doctor, Language, Profile};
+pub use compose_wit::text::printable;

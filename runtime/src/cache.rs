@@ -108,6 +108,14 @@ impl Cache {
         }
     }
 
+    /// The cache in `dir`, for cleaning and collecting (entries of any engine).
+    pub fn folder(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            engine: String::new(),
+        }
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -22,6 +22,14 @@ pub enum RunError {
     )]
     Compile { what: String, message: String },
 
+    /// Compiling took longer than compose waits.
+    #[error("`{what}` took longer than {bound} to compile")]
+    #[diagnostic(
+        code(compose::run::compile_time),
+        help("a component this slow to compile is unusual: check what it holds with `compose inspect`")
+    )]
+    CompileTooLong { what: String, bound: String },
+
     /// A grant could not be applied (e.g. a directory that does not exist).
     #[error("could not grant {grant}: {message}")]
     #[diagnostic(

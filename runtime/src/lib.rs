@@ -20,17 +20,20 @@ mod runtime;
 mod sandbox;
 mod store;
 
-pub use cache::{Cache, DEFAULT_MAX_BYTES as CACHE_DEFAULT_MAX, MAX_ENV as CACHE_MAX_ENV};
+pub use cache::{
+    max_bytes as cache_max_bytes, Cache, DEFAULT_MAX_BYTES as CACHE_DEFAULT_MAX,
+    MAX_ENV as CACHE_MAX_ENV,
+};
 pub use error::RunError;
 pub use generate::{minimize, supported, value as random_value, Rng};
 pub use grants::{DirGrant, EnvGrant, Grants, NetRule};
-pub use invoke::{to_wave, type_name, Function, Invoked, Session, Stub};
+pub use invoke::{check_call, check_value, to_wave, type_name, Function, Invoked, Session, Stub};
 pub use limits::{
     format_duration, parse_duration, parse_size, show_size, LimitKind, Limits, MAX_DURATION,
     MAX_SIZE,
 };
 pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
-pub use runtime::{Caching, Loaded, Runtime};
+pub use runtime::{Caching, Loaded, Runtime, COMPILE_BOUND};
 pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 /// A component-model value (what calls take and return).

@@ -11,6 +11,10 @@ use crate::limits::Limits;
 use crate::store::State;
 use crate::RunError;
 
+/// The longest compose waits for Wasmtime to compile a component (an 18 MB Python
+/// component takes seconds).
+pub const COMPILE_BOUND: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The largest component file compose runs (1 GiB).
 const MAX_COMPONENT_SIZE: u64 = 1 << 30;
 
@@ -18,7 +22,6 @@ const MAX_COMPONENT_SIZE: u64 = 1 << 30;
 pub struct Runtime {
     engine: Engine,
     cache: Option<Cache>,
-    limits: Limits,
 }
 
 /// A compiled component, ready to instantiate.
@@ -59,11 +62,7 @@ impl Runtime {
             message: format!("{e:#}"),
         })?;
         let cache = cache_dir.map(|dir| Cache::new(dir, &engine));
-        Ok(Self {
-            engine,
-            cache,
-            limits: *limits,
-        })
+        Ok(Self { engine, cache })
     }
 
     /// The compiled-code cache, if any.
@@ -142,7 +141,7 @@ impl Runtime {
         }
         crate::nesting::check(what, bytes)?;
         compiling(self.caching());
-        let code = self.compile(what, bytes).map_err(compile_err)?;
+        let code = self.compile(what, bytes)?;
         if let (Some(cache), Some(key)) = (&self.cache, &key) {
             cache.store(key, &code);
         }
@@ -154,26 +153,25 @@ impl Runtime {
         })
     }
 
-    /// Compiles a component, within `--timeout` when the run has one: compiling counts
-    /// against it. (Fuel bounds what the guest does, not the compiler; absurd inputs are
-    /// refused before compiling, see `nesting`.)
-    fn compile(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, wasmtime::Error> {
-        let Some(bound) = self.limits.timeout else {
-            return self.engine.precompile_component(bytes);
-        };
+    /// Compiles a component within [`COMPILE_BOUND`] (the guest's `--timeout` is the
+    /// guest's; absurd inputs are refused before compiling, see `nesting`).
+    fn compile(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
         let (done, result) = std::sync::mpsc::channel();
         let engine = self.engine.clone();
         let bytes = bytes.to_vec();
         std::thread::spawn(move || {
             let _ = done.send(engine.precompile_component(&bytes));
         });
-        match result.recv_timeout(bound) {
-            Ok(compiled) => compiled,
+        match result.recv_timeout(COMPILE_BOUND) {
+            Ok(compiled) => compiled.map_err(|e| RunError::Compile {
+                what: what.to_string(),
+                message: format!("{e:#}"),
+            }),
             // The compiler cannot be interrupted; its thread ends with the process.
-            Err(_) => Err(wasmtime::format_err!(
-                "{}",
-                crate::store::time_limit(what, &self.limits)
-            )),
+            Err(_) => Err(RunError::CompileTooLong {
+                what: what.to_string(),
+                bound: crate::format_duration(COMPILE_BOUND),
+            }),
         }
     }
 

@@ -9,6 +9,7 @@ mod build_modes;
 mod conformance;
 mod errors;
 mod go_gc;
+mod hostile;
 mod languages;
 mod limits;
 mod matrix;

@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod names;
 mod project;
 pub mod render;
+pub mod text;
 
 pub use error::{InvalidWit, WitError};
 pub use features::{features, is_feature_error, validator};

@@ -1,5 +1,6 @@
 pub mod add;
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod doctor;
 pub mod inspect;

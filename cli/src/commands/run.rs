@@ -4,7 +4,7 @@ use std::time::Duration;
 use compose_project::ops::{self, RunOutcome, RunRequest};
 use compose_project::sandbox::{
     parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant, Grants, Limits, NetRule,
-    RunError, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING, MAX_TABLES,
+    RunError, COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING, MAX_TABLES,
 };
 use compose_project::ComposeHome;
 use compose_project::ProjectError;
@@ -176,7 +176,8 @@ fn describe_limits(limits: &Limits) -> String {
             .unwrap_or_else(|| "512KiB".into())
     ));
     out.push(format!(
-        "at most {MAX_INSTANCES} instances, {MAX_MEMORIES} memories and {MAX_TABLES} tables; components nested at most {MAX_NESTING} deep"
+        "at most {MAX_INSTANCES} instances, {MAX_MEMORIES} memories and {MAX_TABLES} tables; components nested at most {MAX_NESTING} deep, compiled within {}",
+        humantime_fmt(COMPILE_BOUND)
     ));
     out.join("; ")
 }

@@ -5,7 +5,7 @@ use compose_project::sandbox::{parse_duration, parse_size, Limits};
 use compose_project::{ComposeHome, Message};
 
 use super::ManifestArg;
-use crate::output::{status, xml_escape};
+use crate::output::{sanitize, status, xml_escape};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -93,12 +93,16 @@ fn show_cases(tests: &TestReport, json: bool) {
         if json {
             crate::output::emit(&Message::Case(c));
         } else if c.passed {
-            println!("ok      {:<12} {}", c.target, c.call);
+            println!("ok      {:<12} {}", c.target, sanitize(&c.call));
         } else {
-            println!("FAILED  {:<12} {}", c.target, c.call);
-            println!("        file:     {} (case {})", c.file.display(), c.case);
-            println!("        expected: {}", c.expected);
-            println!("        actual:   {}", c.actual);
+            println!("FAILED  {:<12} {}", c.target, sanitize(&c.call));
+            println!(
+                "        file:     {} (case {})",
+                sanitize(&c.file.display().to_string()),
+                c.case
+            );
+            println!("        expected: {}", sanitize(&c.expected));
+            println!("        actual:   {}", sanitize(&c.actual));
         }
     }
 }
@@ -140,9 +144,9 @@ fn show_comparison(c: &Comparison, json: bool, seed: u64) {
             c.implementations.join(", ")
         ),
         Some(d) => {
-            println!("DISAGREE {}", d.call);
+            println!("DISAGREE {}", sanitize(&d.call));
             for (implementation, answer) in &d.answers {
-                println!("        {implementation:<12} -> {answer}");
+                println!("        {implementation:<12} -> {}", sanitize(answer));
             }
             println!(
                 "        found at random input {} of seed {seed} (`compose test --differential --seed {seed}` repeats it), shrunk from {}",

@@ -31,6 +31,13 @@ pub fn add_component(
         message,
         help: help.to_string(),
     };
+    compose_wit::names::check_kebab(request.name).map_err(|help| ProjectError::New {
+        message: format!(
+            "`{}` cannot name a component: it becomes its folder and file names",
+            request.name
+        ),
+        help: help.clone(),
+    })?;
     if manifest.component(request.name).is_some() {
         return Err(fail(
             format!("compose.toml already has a component `{}`", request.name),

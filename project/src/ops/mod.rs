@@ -2,6 +2,7 @@
 
 mod add;
 mod build;
+mod cache;
 mod differential;
 mod fetch;
 mod new;
@@ -12,12 +13,13 @@ mod wit;
 
 pub use add::{add_component, AddRequest};
 pub use build::{build, BuildEvent, BuildReport, ComponentReport};
+pub use cache::{cache_clean, cache_gc, cache_info, CacheInfo};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;
 pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
-pub use test::{test, test_limits, CaseResult, TestReport};
+pub use test::{read_test_file, test, test_limits, CaseResult, TestFile, TestReport};
 pub use wit::{
     inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,
     LoadedWit, Nested,

@@ -70,37 +70,11 @@ pub fn new_project(parent: &Path, name: &str, language: Language) -> Result<Path
 
 /// A project name becomes the WIT package `local:NAME`: lowercase words joined by `-`.
 fn check_name(name: &str) -> Result<(), ProjectError> {
-    let ok = !name.is_empty()
-        && name.split('-').all(|word| {
-            word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
-    if ok {
-        return Ok(());
-    }
-    let suggestion: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    Err(ProjectError::New {
+    compose_wit::names::check_kebab(name).map_err(|help| ProjectError::New {
         message: format!(
-            "`{name}` cannot name a project: it becomes the WIT package `local:{name}`"
+            "`{name}` cannot name a project: it becomes the WIT package `local:{name}` and its folder"
         ),
-        help: format!(
-            "use lowercase words joined by `-`, each starting with a letter{}",
-            if suggestion.is_empty() {
-                String::new()
-            } else {
-                format!(", e.g. `{suggestion}`")
-            }
-        ),
+        help,
     })
 }
 

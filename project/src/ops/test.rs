@@ -22,9 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::ops::build::BuildReport;
 use crate::{ComposeHome, Manifest, ProjectError};
 
+/// A test file's contents.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TestFile {
+pub struct TestFile {
     interface: String,
     #[serde(default)]
     stubs: BTreeMap<String, String>,
@@ -115,6 +116,30 @@ pub(crate) fn names_interface(export: &str, want: &str) -> bool {
     export == want || export.split('@').next() == Some(want)
 }
 
+/// A test file read and checked before anything runs: its TOML, its stubs, and the WAVE of
+/// every call and expected value (untyped: types come from the component when it is called).
+pub fn read_test_file(file: &Path, text: &str) -> Result<(TestFile, Vec<Stub>), ProjectError> {
+    let spec: TestFile = toml::from_str(text).map_err(|e| bad_file(file, text, e))?;
+    let stubs = parse_stubs(file, &spec.stubs)?;
+    let bad = |what: String, message: String| ProjectError::Test {
+        file: file.display().to_string(),
+        message: format!("{what}: {message}"),
+        help: "calls and values are written in WAVE, e.g. `add(1, 2)` and `3`".into(),
+    };
+    for stub in &stubs {
+        compose_runtime::check_value(&stub.result)
+            .map_err(|m| bad(format!("stub `{}#{}`", stub.interface, stub.function), m))?;
+    }
+    for (i, case) in spec.cases.iter().enumerate() {
+        compose_runtime::check_call(&case.call).map_err(|m| bad(format!("case {}", i + 1), m))?;
+        if let Some(expect) = &case.expect {
+            compose_runtime::check_value(expect)
+                .map_err(|m| bad(format!("case {}, `expect`", i + 1), m))?;
+        }
+    }
+    Ok((spec, stubs))
+}
+
 /// The limits of every call of `compose test` (and `--differential`): `flags` where given,
 /// else a 10 s timeout and 256 MiB of memory, so that a case that loops or grows without
 /// end fails alone instead of holding the run.
@@ -149,8 +174,7 @@ pub fn test(
     for file in &files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| ProjectError::io(format!("read `{}`", file.display()), e))?;
-        let spec: TestFile = toml::from_str(&text).map_err(|e| bad_file(file, &text, e))?;
-        let stubs = parse_stubs(file, &spec.stubs)?;
+        let (spec, stubs) = read_test_file(file, &text)?;
         let implementations: Vec<&Target> = targets
             .iter()
             .filter(|t| {

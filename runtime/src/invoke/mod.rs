@@ -16,6 +16,13 @@ use crate::limits::Limits;
 use crate::store::{classify, instantiate_error, over_budget, State, Stopped};
 use crate::{Grants, Loaded, RunError, Runtime};
 
+mod stubs;
+mod wave;
+
+use stubs::{define_stub, define_traps};
+use wave::check_depth;
+pub use wave::{check_call, check_value, to_wave, type_name};
+
 /// The outcome of an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoked {
@@ -120,7 +127,7 @@ impl Session<'_> {
     /// Calls `name(args...)`, args in WAVE.
     pub fn call(&self, call: &str) -> Result<Invoked, RunError> {
         let err = |message: String, help: String| RunError::Invoke {
-            call: call.to_string(),
+            call: compose_wit::text::printable(call).into_owned(),
             message,
             help,
         };
@@ -259,7 +266,13 @@ impl Session<'_> {
                         n - SHOWN
                     ),
                 };
-                Err((format!("the component exports no function `{name}`"), help))
+                Err((
+                    format!(
+                        "the component exports no function `{}`",
+                        compose_wit::text::printable(name)
+                    ),
+                    help,
+                ))
             }
             many => Err((
                 format!(
@@ -273,54 +286,6 @@ impl Session<'_> {
             )),
         }
     }
-}
-
-/// How deep WAVE values may nest (lists in lists, records in records, ...).
-pub const MAX_WAVE_DEPTH: usize = 500;
-
-/// Refuses WAVE text that nests deeper than [`MAX_WAVE_DEPTH`] before any parser recurses
-/// into it (brackets inside strings and chars are not nesting).
-pub fn check_depth(text: &str) -> Result<(), String> {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in text.chars() {
-        if let Some(q) = quote {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                c if c == q => quote = None,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => quote = Some(c),
-            '(' | '[' | '{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    if deepest > MAX_WAVE_DEPTH {
-        return Err(format!(
-            "the value nests {deepest} levels deep; compose reads WAVE values at most {MAX_WAVE_DEPTH} deep"
-        ));
-    }
-    Ok(())
-}
-
-/// Results in WAVE.
-pub fn to_wave(values: &[Val]) -> Result<Vec<String>, String> {
-    values
-        .iter()
-        .map(|v| {
-            v.to_wave()
-                .map_err(|e| format!("a value cannot be shown in WAVE: {e:#}"))
-        })
-        .collect()
 }
 
 fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
@@ -358,93 +323,6 @@ fn exported_functions(runtime: &Runtime, loaded: &Loaded) -> Vec<Function> {
     out
 }
 
-/// Defines every imported function that is neither WASI nor stubbed as one that traps when
-/// called. (Wasmtime's `define_unknown_imports_as_traps` also shadows WASI imports of a newer
-/// 0.2.x than the host's, which semver matching would otherwise satisfy.)
-fn define_traps(
-    runtime: &Runtime,
-    linker: &mut wasmtime::component::Linker<State>,
-    loaded: &Loaded,
-    stubs: &[Stub],
-) -> wasmtime::Result<()> {
-    let engine = runtime.engine();
-    let stubbed = |interface: &str, function: &str| {
-        stubs
-            .iter()
-            .any(|s| s.interface == interface && s.function == function)
-    };
-    for (name, item) in loaded.component.component_type().imports(engine) {
-        if name.starts_with("wasi:") {
-            continue;
-        }
-        match item.ty {
-            ComponentItem::ComponentFunc(_) if !stubbed("", name) => {
-                linker.root().func_new(name, trap(name.to_string()))?;
-            }
-            ComponentItem::ComponentInstance(instance) => {
-                let functions: Vec<String> = instance
-                    .exports(engine)
-                    .filter(|(f, it)| {
-                        matches!(it.ty, ComponentItem::ComponentFunc(_)) && !stubbed(name, f)
-                    })
-                    .map(|(f, _)| f.to_string())
-                    .collect();
-                if functions.is_empty() {
-                    continue;
-                }
-                let mut li = linker.instance(name)?;
-                for f in functions {
-                    li.func_new(&f, trap(format!("{name}#{f}")))?;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// A host function that fails with a message naming the import that has no stub.
-fn trap(
-    name: String,
-) -> impl Fn(
-    wasmtime::StoreContextMut<'_, State>,
-    ComponentFunc,
-    &[Val],
-    &mut [Val],
-) -> wasmtime::Result<()>
-       + Send
-       + Sync
-       + 'static {
-    move |_, _, _, _| {
-        Err(wasmtime::format_err!(
-            "import `{name}` was called, but the test gives it no stub"
-        ))
-    }
-}
-
-fn define_stub(
-    linker: &mut wasmtime::component::Linker<State>,
-    stub: &Stub,
-) -> wasmtime::Result<()> {
-    let answer = stub.result.clone();
-    let func = move |_store: wasmtime::StoreContextMut<'_, State>,
-                     ty: ComponentFunc,
-                     _params: &[Val],
-                     results: &mut [Val]| {
-        for (slot, result_ty) in results.iter_mut().zip(ty.results()) {
-            *slot = Val::from_wave(&result_ty, &answer)?;
-        }
-        Ok(())
-    };
-    if stub.interface.is_empty() {
-        linker.root().func_new(&stub.function, func)
-    } else {
-        linker
-            .instance(&stub.interface)?
-            .func_new(&stub.function, func)
-    }
-}
-
 /// Does the exported interface `export` (`ns:pkg/iface@1.0.0`) answer to `want`: its full
 /// name, its name without version, or its short name?
 fn interface_matches(export: &str, want: &str) -> bool {
@@ -474,54 +352,9 @@ fn signature_help(function: &Function) -> String {
     format!("`{}` takes ({})", function.full_name, params.join(", "))
 }
 
-/// A WIT-like spelling of a type, for messages.
-pub fn type_name(ty: &Type) -> String {
-    use Type as T;
-    match ty {
-        T::Bool => "bool".into(),
-        T::S8 => "s8".into(),
-        T::U8 => "u8".into(),
-        T::S16 => "s16".into(),
-        T::U16 => "u16".into(),
-        T::S32 => "s32".into(),
-        T::U32 => "u32".into(),
-        T::S64 => "s64".into(),
-        T::U64 => "u64".into(),
-        T::Float32 => "f32".into(),
-        T::Float64 => "f64".into(),
-        T::Char => "char".into(),
-        T::String => "string".into(),
-        T::List(l) => format!("list<{}>", type_name(&l.ty())),
-        T::Record(r) => format!(
-            "record {{ {} }}",
-            r.fields()
-                .map(|f| format!("{}: {}", f.name, type_name(&f.ty)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        T::Option(o) => format!("option<{}>", type_name(&o.ty())),
-        other => format!("{other:?}")
-            .split('(')
-            .next()
-            .unwrap_or("value")
-            .to_lowercase(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deep_wave_is_refused_before_parsing() {
-        assert!(check_depth("[[1], [2, \"[[[\"]]").is_ok());
-        let deep = format!(
-            "{}{}",
-            "[".repeat(MAX_WAVE_DEPTH + 1),
-            "]".repeat(MAX_WAVE_DEPTH + 1)
-        );
-        assert!(check_depth(&deep).unwrap_err().contains("levels deep"));
-    }
 
     #[test]
     fn interface_names_match_full_unversioned_and_short() {

@@ -11,7 +11,9 @@ use ureq::Body;
 
 use crate::artifact::{self, Artifact, MANIFEST_MEDIA_TYPE};
 use crate::auth::{self, Challenge};
-use crate::{Cache, Digest, PackageSpec, Reference, RegistryConfig, RegistryError};
+use crate::{Cache, Digest, Reference, RegistryConfig, RegistryError};
+
+mod tags;
 
 /// How long to wait for a registry to accept a connection: a registry that is down is
 /// reported after this, not after the operating system's minutes.
@@ -278,78 +280,6 @@ impl Client {
     }
 
     /// The tags of `reference`'s repository.
-    pub fn tags(&self, reference: &Reference) -> Result<Vec<String>, RegistryError> {
-        #[derive(serde::Deserialize)]
-        struct TagList {
-            #[serde(default)]
-            tags: Option<Vec<String>>,
-        }
-        let mut url = self.url(reference, "tags/list");
-        let mut all = Vec::new();
-        // Registries answer in pages, each naming the next in a `Link` header; a bound on
-        // the pages keeps a registry that always names another from holding compose forever.
-        for _ in 0..1000 {
-            let mut response = self.call(reference, "listing tags", |agent, auth| {
-                with_auth(agent.get(&url), auth).call()
-            })?;
-            match response.status().as_u16() {
-                200 => {}
-                404 => return Ok(all),
-                _ => return Err(self.unexpected(reference, "listing tags", response)),
-            }
-            let next = response
-                .headers()
-                .get("link")
-                .and_then(|v| v.to_str().ok())
-                .and_then(next_page);
-            let body = read_body(&mut response, reference)?;
-            let list: TagList =
-                serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
-                    registry: reference.registry.clone(),
-                    action: "listing tags".into(),
-                    status: 200,
-                    body: e.to_string(),
-                })?;
-            all.extend(list.tags.unwrap_or_default());
-            match next {
-                // The next page is on the same registry, by path.
-                Some(path) if path.starts_with('/') => {
-                    url = format!("{}{path}", self.base(reference))
-                }
-                _ => return Ok(all),
-            }
-        }
-        Ok(all)
-    }
-
-    /// The newest published version of `spec` that its requirement accepts.
-    pub fn resolve(
-        &self,
-        spec: &PackageSpec,
-    ) -> Result<(Reference, semver::Version), RegistryError> {
-        if let Some(exact) = spec.exact_version() {
-            return Ok((self.config.reference_for(spec, &exact.to_string())?, exact));
-        }
-        let any = self.config.reference_for(spec, "0.0.0")?;
-        if self.offline {
-            return Err(RegistryError::NotCached {
-                reference: spec.to_string(),
-            });
-        }
-        let requirement = spec.requirement();
-        let best = self
-            .tags(&any)?
-            .iter()
-            .filter_map(|t| semver::Version::parse(t).ok())
-            .filter(|v| requirement.matches(v))
-            .max()
-            .ok_or_else(|| RegistryError::NotFound {
-                reference: format!("{spec} (in {}/{})", any.registry, any.repository),
-                help: "no published version matches; `compose publish` puts one there".into(),
-            })?;
-        Ok((any.with_tag(&best.to_string()), best))
-    }
-
     fn base(&self, reference: &Reference) -> String {
         let scheme = if self.config.plain_http(&reference.registry) {
             "http"
@@ -517,7 +447,7 @@ impl Client {
 }
 
 /// The target of a `Link: <...>; rel="next"` header.
-fn next_page(link: &str) -> Option<String> {
+pub(super) fn next_page(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
         params.contains("rel=\"next\"").then(|| {
@@ -530,7 +460,7 @@ fn next_page(link: &str) -> Option<String> {
     })
 }
 
-fn with_auth<B>(
+pub(super) fn with_auth<B>(
     request: ureq::RequestBuilder<B>,
     authorization: Option<&str>,
 ) -> ureq::RequestBuilder<B> {
@@ -540,7 +470,7 @@ fn with_auth<B>(
     }
 }
 
-fn read_body(
+pub(super) fn read_body(
     response: &mut Response<Body>,
     reference: &Reference,
 ) -> Result<Vec<u8>, RegistryError> {

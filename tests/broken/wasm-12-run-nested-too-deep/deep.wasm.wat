@@ -1,0 +1,2 @@
+;; Components nested 40 deep: refused before compiling.
+(component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component (component ))))))))))))))))))))))))))))))))))))))))
