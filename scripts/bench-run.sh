@@ -29,11 +29,40 @@ now() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
 time_ms() { local t0; t0=$(now); "$@" >/dev/null 2>&1; awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'; }
 
+cwasm=$(mktemp --suffix=.cwasm)
+trap 'rm -f "$cwasm"' EXIT
+"$wasmtime" compile "$wasm" -o "$cwasm"
 "$compose" run "$wasm" -- bench >/dev/null 2>&1            # warm compose's cache
 "$wasmtime" run -C cache=y "$wasm" bench >/dev/null 2>&1   # warm wasmtime's cache
-c=$(for _ in $(seq "$n"); do time_ms "$compose" run "$wasm" -- bench; done | median)
-w=$(for _ in $(seq "$n"); do time_ms "$wasmtime" run -C cache=y "$wasm" bench; done | median)
-echo "== whole process, warm cache, median of $n"
-echo "  compose run:                 ${c} ms"
-echo "  wasmtime run -C cache=y:     ${w} ms  ($("$wasmtime" --version))"
-echo "  ratio compose / wasmtime:    $(awk -v c="$c" -v w="$w" 'BEGIN { printf "%.2f", c / w }')"
+manifest=examples/rust-calls-go/compose.toml
+
+# Each measurement alternates compose and its reference in one loop, so both see the same
+# machine; medians of n.
+pair() { # label, reference label, compose command..., --, reference command...
+    local label=$1 ref=$2; shift 2
+    local -a left=() right=(); local side=left
+    for a in "$@"; do
+        if [ "$a" = "--" ]; then side=right; continue; fi
+        if [ $side = left ]; then left+=("$a"); else right+=("$a"); fi
+    done
+    local cs=() rs=()
+    for _ in $(seq "$n"); do
+        cs+=("$(time_ms "${left[@]}")")
+        rs+=("$(time_ms "${right[@]}")")
+    done
+    local c r
+    c=$(printf '%s\n' "${cs[@]}" | median)
+    r=$(printf '%s\n' "${rs[@]}" | median)
+    printf '  %-44s %7s ms   %-40s %7s ms   ratio %s\n' "$label" "$c" "$ref" "$r" \
+        "$(awk -v c="$c" -v r="$r" 'BEGIN { printf "%.2f", c / r }')"
+}
+
+echo "== whole process, median of $n, alternating ($("$wasmtime" --version))"
+pair "compose run FILE" "wasmtime run -C cache=y" \
+    "$compose" run "$wasm" -- bench -- "$wasmtime" run -C cache=y "$wasm" bench
+pair "compose run FILE" "wasmtime run --allow-precompiled .cwasm" \
+    "$compose" run "$wasm" -- bench -- "$wasmtime" run --allow-precompiled "$cwasm" bench
+pair "compose run (project, freshness first)" "wasmtime run --allow-precompiled .cwasm" \
+    "$compose" run --manifest-path "$manifest" -- bench -- "$wasmtime" run --allow-precompiled "$cwasm" bench
+pair "compose build (nothing changed)" "true" \
+    "$compose" build --manifest-path "$manifest" -- true

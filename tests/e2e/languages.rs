@@ -38,6 +38,11 @@ fn a_python_app_uses_a_c_codec() {
         out.stdout.trim(),
         r#""36 bytes -> 6 bytes with the C codec (0.17), round trip ok""#
     );
+    // The build compiled the result into the cache: the run itself compiles nothing.
+    assert!(
+        !out.stderr.contains("once; the compiled code is cached"),
+        "{out}"
+    );
     // The example's own test vectors: the C codec alone, the Python app alone with the codec
     // stubbed, and the two composed.
     let out = compose_in(project.path(), &["test"]).ok();

@@ -58,6 +58,8 @@ pub struct BuildInput<'a> {
     /// Folders outside its own that its sources use: C include folders, Python module
     /// folders (absolute).
     pub include: &'a [PathBuf],
+    /// The jobserver of the build: compilers that take part (cargo) share its tokens.
+    pub jobs: Option<&'a jobserver::Client>,
 }
 
 /// What a language build produced.

@@ -52,6 +52,10 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     if input.profile == Profile::Release {
         cmd.arg("--release");
     }
+    // cargo takes its build jobs from compose's tokens, so parallel builds share the cores.
+    if let Some(jobs) = input.jobs {
+        jobs.configure_make(&mut cmd);
+    }
     let output = run(cmd, input.name, "cargo build", input.source_dir).map_err(|e| match e {
         ToolchainError::CompileFailed { ref output, .. } if output.contains("target may not be installed") => {
             ToolchainError::Missing {

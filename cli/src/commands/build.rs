@@ -27,6 +27,10 @@ pub struct RegistryArgs {
     /// target/compose/release; the default is the dev profile, with assertions live.
     #[arg(long)]
     pub release: bool,
+    /// Build at most N things at once (components, and cargo's own jobs, which share
+    /// compose's tokens); default: the number of cores.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 impl RegistryArgs {
@@ -39,6 +43,7 @@ impl RegistryArgs {
             } else {
                 Profile::Dev
             },
+            jobs: self.jobs.map(usize::from),
         }
     }
 }
@@ -99,6 +104,16 @@ pub fn build(
         BuildEvent::Linking { root } => {
             status("Linking", &format!("{} (root: {root})", manifest.name))
         }
+        BuildEvent::Compiling { output } => status(
+            "Compiling",
+            &format!(
+                "{} (for the first run; cached)",
+                output
+                    .strip_prefix(&manifest.root_dir)
+                    .unwrap_or(output)
+                    .display()
+            ),
+        ),
     })?;
     let shown = report
         .output

@@ -21,6 +21,8 @@ pub struct BuildOptions {
     pub offline: bool,
     /// Development (the default) or release.
     pub profile: Profile,
+    /// How many things compile at once (`-j`); the number of cores when `None`.
+    pub jobs: Option<usize>,
 }
 
 /// Fetches what the project needs from registries; returns where each registry component's

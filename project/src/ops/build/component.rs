@@ -15,16 +15,31 @@ use crate::ProjectError;
 
 /// A component ready to link.
 pub(super) struct Ready {
-    pub bytes: Vec<u8>,
+    /// Its bytes, when they were just built (a fresh component's are read only if the link
+    /// has to be made again).
+    pub bytes: Option<Vec<u8>>,
     pub fresh: bool,
     pub artifact: PathBuf,
+    /// The digest of everything it was built from.
+    pub digest: String,
+}
+
+impl Ready {
+    /// Its bytes, read from its artifact when they are not in memory.
+    pub fn take_bytes(&mut self) -> Result<Vec<u8>, ProjectError> {
+        match self.bytes.take() {
+            Some(b) => Ok(b),
+            None => std::fs::read(&self.artifact)
+                .map_err(|e| ProjectError::io(format!("read `{}`", self.artifact.display()), e)),
+        }
+    }
 }
 
 /// Builds `decl` from `source` (its folder, or the file it is), or reuses its last build.
 /// `Ok(Err(..))` is a component that built but does not match its world: the build goes on
 /// to report every such component, not only the first.
 pub(super) fn build(
-    cx: &mut Context<'_>,
+    cx: &Context<'_>,
     decl: &ComponentDecl,
     world: WorldId,
     source: &Path,
@@ -56,19 +71,18 @@ pub(super) fn build(
     let now = Fingerprint::compute(key.clone(), &trees, &reported, previous.as_ref())
         .map_err(io(format!("read the sources of `{}`", decl.name)))?;
     if artifact.is_file() && previous.as_ref().is_some_and(|p| p.same_inputs(&now)) {
-        (cx.progress)(BuildEvent::Fresh {
+        cx.tell(BuildEvent::Fresh {
             component: &decl.name,
         });
-        let bytes =
-            std::fs::read(&artifact).map_err(io(format!("read `{}`", artifact.display())))?;
         return Ok(Ok(Ready {
-            bytes,
+            bytes: None,
             fresh: true,
             artifact,
+            digest: now.digest(),
         }));
     }
 
-    (cx.progress)(BuildEvent::Building {
+    cx.tell(BuildEvent::Building {
         component: &decl.name,
         language: decl.language(),
     });
@@ -95,6 +109,7 @@ pub(super) fn build(
         profile: cx.profile,
         options: &decl.bindings,
         include: &decl.include,
+        jobs: Some(cx.jobs),
     };
     let built = compose_toolchains::build(&input, cx.home.tools())?;
     let bytes = match built.output {
@@ -132,15 +147,16 @@ pub(super) fn build(
         .map_err(io(format!("read the sources of `{}`", decl.name)))?;
     dir.write("fingerprint.json", &done.to_bytes())
         .map_err(io(format!("write `{}`", stamp.display())))?;
-    (cx.progress)(BuildEvent::Built {
+    cx.tell(BuildEvent::Built {
         component: &decl.name,
         bytes: bytes.len(),
         elapsed: started.elapsed(),
     });
     Ok(Ok(Ready {
-        bytes,
+        bytes: Some(bytes),
         fresh: false,
         artifact,
+        digest: done.digest(),
     }))
 }
 

@@ -85,6 +85,18 @@ impl Fingerprint {
         serde_json::to_vec_pretty(self).unwrap_or_default()
     }
 
+    /// A digest of the key and every file's contents: what a later step (the link) keys on.
+    pub fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(&self.key);
+        for f in &self.files {
+            h.update(f.path.as_os_str().as_encoded_bytes());
+            h.update([0]);
+            h.update(f.sha256.as_deref().unwrap_or("-"));
+        }
+        hex::encode(h.finalize())
+    }
+
     /// Whether `other` has the same key and the same files with the same contents.
     pub fn same_inputs(&self, other: &Fingerprint) -> bool {
         self.key == other.key

@@ -12,7 +12,7 @@ use crate::manifest::ComponentDecl;
 use crate::ProjectError;
 
 pub(super) fn link(
-    cx: &mut Context<'_>,
+    cx: &Context<'_>,
     root: &str,
     ready: Vec<(&ComponentDecl, WorldId, Ready)>,
 ) -> Result<BuildReport, ProjectError> {
@@ -29,7 +29,7 @@ pub(super) fn link(
     key.update(root.as_bytes());
     for (decl, _, r) in &ready {
         key.update(decl.name.as_bytes());
-        key.update(Sha256::digest(&r.bytes));
+        key.update(&r.digest);
     }
     key.update(format!("{:?}", manifest.wiring));
     key.update(format!("{:?}", manifest.host_imports));
@@ -53,9 +53,10 @@ pub(super) fn link(
 
     let mut composition = Composition::new();
     let mut components = Vec::new();
-    for (decl, world, r) in ready {
-        let size = r.bytes.len();
-        let part = composition.add(&decl.name, r.bytes)?;
+    for (decl, world, mut r) in ready {
+        let bytes = r.take_bytes()?;
+        let size = bytes.len();
+        let part = composition.add(&decl.name, bytes)?;
         components.push(ComponentReport {
             name: decl.name.clone(),
             language: decl.language().to_string(),
@@ -75,7 +76,7 @@ pub(super) fn link(
     composition
         .plan(root, &manifest.wiring)
         .map_err(|e| locate_wiring(manifest, e))?;
-    (cx.progress)(BuildEvent::Linking { root });
+    cx.tell(BuildEvent::Linking { root });
     let host = Host {
         wasi: compose_runtime::wasi_version(),
         provides: manifest.host_imports.clone(),

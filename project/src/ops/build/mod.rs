@@ -8,11 +8,14 @@ mod fingerprint;
 mod link;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use compose_fs::{Confined, DirLock};
 use compose_linker::Link;
 use compose_toolchains::{Language, Profile};
+use compose_wit::wit_parser::WorldId;
 use compose_wit::ProjectWit;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +44,9 @@ pub enum BuildEvent<'a> {
     Pulling { what: &'a str },
     /// The composition is being linked.
     Linking { root: &'a str },
+    /// The result is being compiled into the cache, so that the first run is as quick as
+    /// any other.
+    Compiling { output: &'a std::path::Path },
 }
 
 /// What a build produced (also written as `<project>.build.json`).
@@ -92,7 +98,18 @@ pub(super) struct Context<'a> {
     pub profile: Profile,
     /// `target/compose/<profile>`.
     pub out: Confined,
-    pub progress: &'a mut dyn FnMut(BuildEvent<'_>),
+    /// Tokens shared with the compilers compose starts (cargo takes part): at most `jobs`
+    /// things compile at once.
+    pub jobs: &'a jobserver::Client,
+    progress: Mutex<&'a mut (dyn FnMut(BuildEvent<'_>) + Send)>,
+}
+
+impl Context<'_> {
+    /// Tells the caller about progress (from any build thread).
+    pub fn tell(&self, event: BuildEvent<'_>) {
+        let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        (*progress)(event)
+    }
 }
 
 /// Builds every component of the project and links them; writes the result to
@@ -101,7 +118,7 @@ pub fn build(
     manifest: &Manifest,
     home: &ComposeHome,
     options: BuildOptions,
-    progress: &mut dyn FnMut(BuildEvent<'_>),
+    progress: &mut (dyn FnMut(BuildEvent<'_>) + Send),
 ) -> Result<BuildReport, ProjectError> {
     let io = |what: String| move |e: std::io::Error| ProjectError::io(what, e);
     let out = manifest.out_dir();
@@ -119,7 +136,11 @@ pub fn build(
         progress(BuildEvent::Pulling { what })
     })?;
     let wit = manifest.load_wit()?;
-    let mut cx = Context {
+    let jobs = options.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let tokens = jobserver::Client::new(jobs).map_err(io("make a jobserver".into()))?;
+    let cx = Context {
         manifest,
         home,
         wit: &wit,
@@ -127,12 +148,13 @@ pub fn build(
         out: out
             .join(options.profile.as_str())
             .map_err(io("use the profile's folder".into()))?,
-        progress,
+        jobs: &tokens,
+        progress: Mutex::new(progress),
     };
 
-    let mut ready = Vec::new();
-    // Every component that does not match its world is reported, not only the first.
-    let mut mismatched: Vec<ProjectError> = Vec::new();
+    // Where each component comes from and which world it implements: errors here come
+    // before any build starts.
+    let mut planned = Vec::new();
     for decl in &manifest.components {
         let world = wit.world(&decl.world).map_err(|e| {
             manifest.error_at(
@@ -157,8 +179,16 @@ pub fn build(
                     help: "build again; if it persists, report it".into(),
                 })?,
         };
-        match component::build(&mut cx, decl, world, &source)? {
-            Ok(r) => ready.push((decl, world, r)),
+        planned.push((decl, world, source));
+    }
+    // Independent components build at once, each holding a token while it builds.
+    let results = build_all(&cx, &planned, jobs);
+    let mut ready = Vec::new();
+    // Every component that does not match its world is reported, not only the first.
+    let mut mismatched: Vec<ProjectError> = Vec::new();
+    for ((decl, world, _), result) in planned.iter().zip(results) {
+        match result? {
+            Ok(r) => ready.push((*decl, *world, r)),
             Err(e) => mismatched.push(e),
         }
     }
@@ -174,5 +204,66 @@ pub fn build(
             return Err(ProjectError::WorldMismatches { count, details });
         }
     }
-    link::link(&mut cx, root, ready)
+    let report = link::link(&cx, root, ready)?;
+    precompile(manifest, home, &report, &cx)?;
+    Ok(report)
+}
+
+type Built = Result<Result<component::Ready, ProjectError>, ProjectError>;
+
+/// Builds every planned component on up to `jobs` threads; results in the planned order.
+fn build_all(
+    cx: &Context<'_>,
+    planned: &[(&crate::manifest::ComponentDecl, WorldId, PathBuf)],
+    jobs: usize,
+) -> Vec<Built> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Built>>> = planned.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, planned.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((decl, world, source)) = planned.get(i) else {
+                    return;
+                };
+                let built = match cx.jobs.acquire() {
+                    Ok(_token) => component::build(cx, decl, *world, source),
+                    Err(e) => Err(ProjectError::io("take a jobserver token", e)),
+                };
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(built);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    Err(ProjectError::Input {
+                        message: "a component's build thread stopped".into(),
+                        help: "build again; if it persists, report it".into(),
+                    })
+                })
+        })
+        .collect()
+}
+
+/// Compiles the result into the compiled-code cache, for the engine a plain `compose run` of
+/// the project uses (its `[run]` limits): the first run starts as fast as the next. A result
+/// already there (by file identity) costs a lookup.
+fn precompile(
+    manifest: &Manifest,
+    home: &ComposeHome,
+    report: &BuildReport,
+    cx: &Context<'_>,
+) -> Result<(), ProjectError> {
+    let limits = super::run::limits_for(Some(manifest), compose_runtime::Limits::default());
+    let runtime = compose_runtime::Runtime::new(Some(home.compiled_cache()), &limits)?;
+    runtime.load_file(&report.output, &mut |_| {
+        cx.tell(BuildEvent::Compiling {
+            output: &report.output,
+        })
+    })?;
+    Ok(())
 }
