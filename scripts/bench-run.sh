@@ -38,11 +38,11 @@ manifest=examples/rust-calls-go/compose.toml
 
 # Each measurement alternates compose and its reference in one loop, so both see the same
 # machine; medians of n.
-pair() { # label, reference label, compose command..., --, reference command...
+pair() { # label, reference label, compose command..., :::, reference command...
     local label=$1 ref=$2; shift 2
     local -a left=() right=(); local side=left
     for a in "$@"; do
-        if [ "$a" = "--" ]; then side=right; continue; fi
+        if [ "$a" = ":::" ]; then side=right; continue; fi
         if [ $side = left ]; then left+=("$a"); else right+=("$a"); fi
     done
     local cs=() rs=()
@@ -59,10 +59,29 @@ pair() { # label, reference label, compose command..., --, reference command...
 
 echo "== whole process, median of $n, alternating ($("$wasmtime" --version))"
 pair "compose run FILE" "wasmtime run -C cache=y" \
-    "$compose" run "$wasm" -- bench -- "$wasmtime" run -C cache=y "$wasm" bench
+    "$compose" run "$wasm" -- bench ::: "$wasmtime" run -C cache=y "$wasm" bench
 pair "compose run FILE" "wasmtime run --allow-precompiled .cwasm" \
-    "$compose" run "$wasm" -- bench -- "$wasmtime" run --allow-precompiled "$cwasm" bench
+    "$compose" run "$wasm" -- bench ::: "$wasmtime" run --allow-precompiled "$cwasm" bench
 pair "compose run (project, freshness first)" "wasmtime run --allow-precompiled .cwasm" \
-    "$compose" run --manifest-path "$manifest" -- bench -- "$wasmtime" run --allow-precompiled "$cwasm" bench
+    "$compose" run --manifest-path "$manifest" -- bench ::: "$wasmtime" run --allow-precompiled "$cwasm" bench
 pair "compose build (nothing changed)" "true" \
-    "$compose" build --manifest-path "$manifest" -- true
+    "$compose" build --manifest-path "$manifest" ::: true
+
+# The Python example: an 18 MB component, called with --invoke.
+py_manifest=examples/python-uses-c/compose.toml
+"$compose" build --manifest-path "$py_manifest" >/dev/null 2>&1
+py=$PWD/examples/python-uses-c/target/compose/dev/python-uses-c.wasm
+py_cwasm=$(mktemp --suffix=.cwasm)
+trap 'rm -f "$cwasm" "$py_cwasm"' EXIT
+"$wasmtime" compile "$py" -o "$py_cwasm"
+call='summarize("aaaabbb")'
+"$compose" run "$py" --invoke "$call" >/dev/null 2>&1
+pair "compose run FILE --invoke (Python + C)" "wasmtime run --allow-precompiled .cwasm" \
+    "$compose" run "$py" --invoke "$call" ::: "$wasmtime" run --allow-precompiled --invoke "$call" "$py_cwasm"
+
+peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+echo "== peak memory (KiB)"
+echo "  compose run rust-calls-go:          $(peak "$compose" run "$wasm" -- bench)"
+echo "  wasmtime precompiled rust-calls-go: $(peak "$wasmtime" run --allow-precompiled "$cwasm" bench)"
+echo "  compose run Python + C:             $(peak "$compose" run "$py" --invoke "$call")"
+echo "  wasmtime precompiled Python + C:    $(peak "$wasmtime" run --allow-precompiled --invoke "$call" "$py_cwasm")"

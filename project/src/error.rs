@@ -39,28 +39,6 @@ pub enum ProjectError {
     )]
     WorldMismatches { count: usize, details: String },
 
-    /// An import that the composed result still has, and nothing provides.
-    #[error("component `{importer}` imports `{import}`, but no component exports it and the host does not provide it")]
-    #[diagnostic(code(compose::link::unsatisfied), help("{help}"))]
-    Unsatisfied {
-        importer: String,
-        import: String,
-        help: String,
-    },
-
-    /// A component imports a WASI version the runtime does not implement.
-    #[error("component `{component}` imports `{import}`, but compose runs WASI {host}")]
-    #[diagnostic(
-        code(compose::link::wasi_version),
-        help("build it against a WASI version from {range} (update its toolchain or its WIT); other 0.2 versions compose together")
-    )]
-    WasiVersion {
-        component: String,
-        import: String,
-        host: String,
-        range: String,
-    },
-
     /// A path or argument given to a command does not fit it.
     #[error("{message}")]
     #[diagnostic(code(compose::input), help("{help}"))]

@@ -109,17 +109,17 @@ pub fn fingerprint(
     let tool_version = match language {
         Language::Rust => tools
             .cargo()
-            .and_then(|c| tools::version_line(&c, &["--version"])),
+            .and_then(|c| tools.version(&c, &["--version"])),
         Language::Go => match tools.go() {
             GoLookup::Usable(go) => Some(go.version_line),
             _ => None,
         },
         Language::C => tools
             .c_compiler()
-            .and_then(|c| tools::version_line(&c.program, &c.version_args())),
+            .and_then(|c| tools.version(&c.program, &c.version_args())),
         Language::Python => tools
             .componentize_py()
-            .and_then(|c| tools::version_line(&c, &["--version"])),
+            .and_then(|c| tools.version(&c, &["--version"])),
         Language::Wasm => None,
     };
     let recipe = match language {

@@ -73,7 +73,7 @@ impl Tools {
             .find(|p| p.is_file());
         let mut too_old = None;
         for path in which::which("go").ok().into_iter().chain(venv_go) {
-            let version_line = version_line(&path, &["version"]).unwrap_or_default();
+            let version_line = self.version(&path, &["version"]).unwrap_or_default();
             let found = FoundGo { path, version_line };
             match go_version(&found.version_line) {
                 Some(v) if v >= MIN_GO => return GoLookup::Usable(found),
@@ -214,6 +214,66 @@ pub enum GoLookup {
     TooOld(FoundGo),
     /// No `go` at all.
     Missing,
+}
+
+impl Tools {
+    /// [`version_line`], remembered in compose's home for as long as the tool's file (and,
+    /// for rustup's proxies, the toolchain selection) is unchanged: asking costs a process
+    /// start (tens of milliseconds for some), and every build asks.
+    pub fn version(&self, tool: &Path, args: &[&str]) -> Option<String> {
+        let key = version_key(tool, args)?;
+        let file = self.home.join("toolchains").join("versions").join(key);
+        if let Ok(line) = std::fs::read_to_string(&file) {
+            return Some(line);
+        }
+        let line = version_line(tool, args)?;
+        if std::fs::create_dir_all(file.parent()?).is_ok() {
+            let _ = compose_fs::write_atomic(&file, line.as_bytes());
+        }
+        Some(line)
+    }
+}
+
+/// What a tool's version depends on: its file (path, size, time, inode), the arguments,
+/// and rustup's toolchain selection (`RUSTUP_TOOLCHAIN`, the nearest `rust-toolchain` file,
+/// rustup's settings and its installed toolchains), since a proxy's answer follows them.
+fn version_key(tool: &Path, args: &[&str]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::MetadataExt;
+    let mut h = Sha256::new();
+    let stamp = |h: &mut Sha256, path: &Path| {
+        h.update(path.as_os_str().as_encoded_bytes());
+        if let Ok(m) = std::fs::metadata(path) {
+            h.update(m.len().to_le_bytes());
+            h.update(m.mtime().to_le_bytes());
+            h.update(m.mtime_nsec().to_le_bytes());
+            h.update(m.ino().to_le_bytes());
+        }
+    };
+    let real = std::fs::canonicalize(tool).ok()?;
+    stamp(&mut h, &real);
+    for a in args {
+        h.update(a.as_bytes());
+        h.update([0]);
+    }
+    h.update(std::env::var("RUSTUP_TOOLCHAIN").unwrap_or_default());
+    if let Ok(cwd) = std::env::current_dir() {
+        for dir in cwd.ancestors() {
+            for name in ["rust-toolchain.toml", "rust-toolchain"] {
+                if let Ok(text) = std::fs::read(dir.join(name)) {
+                    h.update(&text);
+                }
+            }
+        }
+    }
+    let rustup = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|d| d.join(".rustup")));
+    if let Some(r) = rustup {
+        stamp(&mut h, &r.join("settings.toml"));
+        stamp(&mut h, &r.join("toolchains"));
+    }
+    Some(hex::encode(h.finalize()))
 }
 
 /// The first line a tool prints for `args` (e.g. `go version`), if it runs.

@@ -156,48 +156,13 @@ fn compare_worlds(
     let want_imports = named(declared, &want.imports);
     let mut out = Vec::new();
     for (name, item) in named(declared, &want.exports) {
-        let found = have_exports
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, i)| i);
-        match (item, found) {
-            (_, None) => out.push(Mismatch::MissingExport { name }),
-            (WorldItem::Interface { id: w, .. }, Some(WorldItem::Interface { id: c, .. })) => {
-                let diff = compare::interfaces(sides, w, *c);
-                out.extend(
-                    diff.only_left
-                        .into_iter()
-                        .map(|function| Mismatch::MissingFunction {
-                            interface: name.clone(),
-                            function,
-                        }),
-                );
-                out.extend(diff.changed.into_iter().map(|c| Mismatch::FunctionType {
-                    interface: name.clone(),
-                    function: c.function,
-                    declared: c.left,
-                    actual: c.right,
-                    differences: c.differences,
-                }));
-                out.extend(diff.types.into_iter().map(|difference| Mismatch::Type {
-                    interface: name.clone(),
-                    difference,
-                }));
-            }
-            (WorldItem::Function(w), Some(WorldItem::Function(c))) => {
-                let differences = compare::functions(sides, &w, c);
-                if !differences.is_empty() {
-                    out.push(Mismatch::FunctionType {
-                        interface: "the world".into(),
-                        function: name.clone(),
-                        declared: crate::render::signature(declared, &w),
-                        actual: crate::render::signature(component, c),
-                        differences,
-                    });
+        match have_exports.iter().find(|(n, _)| *n == name) {
+            None => out.push(Mismatch::MissingExport { name }),
+            Some((_, found)) => {
+                if !both(sides, &name, &item, found, Direction::Export, &mut out) {
+                    out.push(Mismatch::MissingExport { name });
                 }
             }
-            (WorldItem::Type { .. }, _) => {}
-            (_, Some(_)) => out.push(Mismatch::MissingExport { name }),
         }
     }
     // What the component imports must be what the world imports (WASI aside): the world is
@@ -209,52 +174,99 @@ fn compare_worlds(
         right_name: "the world",
     };
     for (name, item) in have_imports {
-        if is_wasi(&name) {
+        if is_wasi(&name) || matches!(item, WorldItem::Type { .. }) {
             continue;
         }
-        let allowed = want_imports
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, i)| i);
-        match (item, allowed) {
-            (WorldItem::Type { .. }, _) => {}
-            (_, None) => out.push(Mismatch::UnexpectedImport { name }),
-            (WorldItem::Interface { id: c, .. }, Some(WorldItem::Interface { id: w, .. })) => {
-                let diff = compare::interfaces(reversed, c, *w);
-                out.extend(diff.only_left.into_iter().map(|function| {
-                    Mismatch::UnexpectedImportFunction {
-                        interface: name.clone(),
-                        function,
-                    }
-                }));
-                out.extend(diff.changed.into_iter().map(|c| Mismatch::FunctionType {
-                    interface: name.clone(),
-                    function: c.function,
-                    declared: c.right,
-                    actual: c.left,
-                    differences: c.differences,
-                }));
-                out.extend(diff.types.into_iter().map(|difference| Mismatch::Type {
-                    interface: name.clone(),
-                    difference,
-                }));
-            }
-            (WorldItem::Function(c), Some(WorldItem::Function(w))) => {
-                let differences = compare::functions(reversed, &c, w);
-                if !differences.is_empty() {
-                    out.push(Mismatch::FunctionType {
-                        interface: "the world's imports".into(),
-                        function: name.clone(),
-                        declared: crate::render::signature(declared, w),
-                        actual: crate::render::signature(component, &c),
-                        differences,
-                    });
+        match want_imports.iter().find(|(n, _)| *n == name) {
+            None => out.push(Mismatch::UnexpectedImport { name }),
+            Some((_, allowed)) => {
+                if !both(reversed, &name, &item, allowed, Direction::Import, &mut out) {
+                    out.push(Mismatch::UnexpectedImport { name });
                 }
             }
-            (_, Some(_)) => out.push(Mismatch::UnexpectedImport { name }),
         }
     }
     out
+}
+
+/// Which way a comparison goes: the world's export against the component's (the world on
+/// the left), or the component's import against the world's (the component on the left).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Export,
+    Import,
+}
+
+/// Compares an item both sides have under `name`; false when they are not the same kind of
+/// item (an interface on one side, a function on the other).
+fn both(
+    sides: Sides<'_>,
+    name: &str,
+    left: &WorldItem,
+    right: &WorldItem,
+    direction: Direction,
+    out: &mut Vec<Mismatch>,
+) -> bool {
+    // A function's type, worded as the world's (declared) against the component's.
+    let typed = |function: String, left: String, right: String, differences: Vec<String>| {
+        let (declared, actual) = match direction {
+            Direction::Export => (left, right),
+            Direction::Import => (right, left),
+        };
+        Mismatch::FunctionType {
+            interface: name.to_string(),
+            function,
+            declared,
+            actual,
+            differences,
+        }
+    };
+    match (left, right) {
+        (WorldItem::Type { .. }, _) => true,
+        (WorldItem::Interface { id: l, .. }, WorldItem::Interface { id: r, .. }) => {
+            let diff = compare::interfaces(sides, *l, *r);
+            out.extend(diff.only_left.into_iter().map(|function| match direction {
+                Direction::Export => Mismatch::MissingFunction {
+                    interface: name.to_string(),
+                    function,
+                },
+                Direction::Import => Mismatch::UnexpectedImportFunction {
+                    interface: name.to_string(),
+                    function,
+                },
+            }));
+            out.extend(
+                diff.changed
+                    .into_iter()
+                    .map(|c| typed(c.function, c.left, c.right, c.differences)),
+            );
+            out.extend(diff.types.into_iter().map(|difference| Mismatch::Type {
+                interface: name.to_string(),
+                difference,
+            }));
+            true
+        }
+        (WorldItem::Function(l), WorldItem::Function(r)) => {
+            let differences = compare::functions(sides, l, r);
+            if !differences.is_empty() {
+                let mut m = typed(
+                    name.to_string(),
+                    crate::render::signature(sides.left, l),
+                    crate::render::signature(sides.right, r),
+                    differences,
+                );
+                if let Mismatch::FunctionType { interface, .. } = &mut m {
+                    *interface = match direction {
+                        Direction::Export => "the world".into(),
+                        Direction::Import => "the world's imports".into(),
+                    };
+                }
+                out.push(m);
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 enum Authority {
