@@ -69,6 +69,8 @@ fn every_broken_input_gets_its_exact_diagnostic() {
                 dir.path().join("no-registries.toml"),
             )
             .env("CARGO_TARGET_DIR", dir.path().join("target/cargo"))
+            // One component at a time: progress lines in a fixed order.
+            .env("COMPOSE_JOBS", "1")
             .env_remove("COMPOSE_REGISTRY")
             .env_remove("COMPOSE_REGISTRY_USERNAME")
             .env_remove("COMPOSE_REGISTRY_PASSWORD");

@@ -29,7 +29,7 @@ pub struct RegistryArgs {
     pub release: bool,
     /// Build at most N things at once (components, and cargo's own jobs, which share
     /// compose's tokens); default: the number of cores.
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short, long, value_name = "N", env = "COMPOSE_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
 }
 
