@@ -32,12 +32,25 @@ impl ProjectWit {
                 path: dir.to_path_buf(),
             });
         }
-        let mut resolve = Resolve::default();
-        match resolve.push_dir(dir) {
-            Ok((package, source_map)) => Ok(Self::loaded(resolve, package, dir, &source_map)),
-            // `render_error` adds file:line:column and a source snippet to each layer.
-            Err(e) => Err(WitError::invalid(dir, resolve.render_error(&e))),
-        }
+        // wit-parser recurses as deep as `use` chains go and panics on some inputs (fuzzing
+        // found `package f:a;/**/world i{}`): it runs isolated.
+        let pushed = crate::isolate::isolated("wit", || {
+            let mut resolve = Resolve::default();
+            match resolve.push_dir(dir) {
+                Ok((package, source_map)) => Ok(Self::loaded(resolve, package, dir, &source_map)),
+                // `render_error` adds file:line:column and a source snippet to each layer.
+                Err(e) => Err(WitError::invalid(dir, resolve.render_error(&e))),
+            }
+        });
+        pushed.unwrap_or_else(|why| {
+            Err(WitError::invalid(
+                dir,
+                format!(
+                    "wit-parser, which compose reads WIT with, gave up on the WIT in `{}` ({why}); the WIT is most likely malformed near an unusual construct (an empty doc comment, say)",
+                    dir.display()
+                ),
+            ))
+        })
     }
 
     fn loaded(
@@ -106,12 +119,13 @@ impl ProjectWit {
             FirstLoad::Loaded(wit) => return Ok(*wit),
             FirstLoad::NeedsWasi(first) => first,
         };
-        let mut resolve = Resolve::default();
-        if push_texts(&mut resolve, host).is_err() {
-            return Err(first);
-        }
-        let (package, source_map) = resolve.push_dir(dir).map_err(|_| first)?;
-        Ok(Self::loaded(resolve, package, dir, &source_map))
+        let loaded = crate::isolate::isolated("wit", || {
+            let mut resolve = Resolve::default();
+            push_texts(&mut resolve, host).ok()?;
+            let (package, source_map) = resolve.push_dir(dir).ok()?;
+            Some(Self::loaded(resolve, package, dir, &source_map))
+        });
+        loaded.ok().flatten().ok_or(first)
     }
 
     /// Loads `dir` as it is; tells apart WIT that fails only for want of WASI packages the
