@@ -71,7 +71,11 @@ fn a_parallel_build_gives_the_same_components_as_one_at_a_time() {
     let project = copy_fixture("matrix");
     // Its own cargo target folder: the other matrix test builds the same crates from another
     // folder, and would replace the artifacts between the two builds.
-    std::fs::write(project.path().join(".e2e-source"), "fixture-matrix-parallel").unwrap();
+    std::fs::write(
+        project.path().join(".e2e-source"),
+        "fixture-matrix-parallel",
+    )
+    .unwrap();
     let components = |dir: &Path| -> Vec<(String, Vec<u8>)> {
         let root = dir.join("target/compose/dev/components");
         let mut names: Vec<String> = std::fs::read_dir(&root)
