@@ -233,6 +233,12 @@ pub(crate) fn push_texts(resolve: &mut Resolve, texts: &[(&str, &str)]) -> Resul
 /// define: what must be fetched before it can resolve. Found without resolving anything; WIT
 /// that does not parse gives none (loading it reports the error).
 pub fn missing_packages(dir: &Path) -> Vec<String> {
+    // Parsing runs isolated like resolving: WIT that makes the parser panic has no missing
+    // packages to name, and loading it reports the error.
+    crate::isolate::isolated("wit", || parsed_missing_packages(dir)).unwrap_or_default()
+}
+
+fn parsed_missing_packages(dir: &Path) -> Vec<String> {
     let mut groups = Vec::new();
     if let Ok(group) = wit_parser::UnresolvedPackageGroup::parse_dir(dir) {
         groups.push(group);
