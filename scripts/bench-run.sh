@@ -13,7 +13,13 @@ compose=$PWD/target/release/compose
 wasm=$PWD/examples/rust-calls-go/target/compose/dev/rust-calls-go.wasm
 
 echo "== in process"
-cargo bench --locked -p compose-runtime --bench instantiate -- "$wasm" 500 2>/dev/null | grep -v '^$'
+# The bench reports on stderr (the guest's greeting goes to stdout, dropped here).
+cargo bench --locked -p compose-runtime --bench instantiate -- "$wasm" 500 2>&1 >/dev/null \
+    | grep -v '^ *\(Compiling\|Finished\|Running\)\|^$'
+textkit=$PWD/examples/go-calls-rust/target/compose/dev/components/textkit/textkit.wasm
+"$compose" build --manifest-path examples/go-calls-rust/compose.toml >/dev/null 2>&1
+cargo bench --locked -p compose-runtime --bench instantiate -- "$textkit" 500 'count("hello world")' 2>&1 >/dev/null \
+    | grep -v '^ *\(Compiling\|Finished\|Running\)\|^$'
 
 # The reference CLI, in compose's home (never a dependency of compose itself).
 home=${COMPOSE_HOME:-$HOME/.cache/compose}

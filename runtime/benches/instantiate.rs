@@ -1,22 +1,27 @@
-//! In-process start-up costs of a component on compose's runtime:
-//! loading its compiled code from the cache, linking it (`InstancePre`), and instantiating
-//! it again and again from that `InstancePre` (what every `compose test` call pays).
+//! In-process start-up costs of a component on compose's runtime: loading its compiled code
+//! from the cache, linking it (`InstancePre`), and instantiating it again and again from
+//! that `InstancePre` (what every `compose test` call and every served request pays), with
+//! instances allocated on demand or from a pool, with and without pre-initialization.
 //!
-//! `cargo bench -p compose-runtime --bench instantiate -- FILE.wasm [ITERATIONS]`
+//! `cargo bench -p compose-runtime --bench instantiate -- FILE.wasm [ITERATIONS] [CALL]`
+//!
+//! CALL (default `run()` when the component is a command) is called on each fresh
+//! instance for "instantiate + first call". Results go to stderr: the guest owns stdout.
 
 use std::time::{Duration, Instant};
 
-use compose_runtime::{Grants, Limits, Runtime};
+use compose_runtime::{Allocation, Grants, Limits, Runtime};
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let Some(path) = args.next() else {
         eprintln!(
-            "usage: cargo bench -p compose-runtime --bench instantiate -- FILE.wasm [ITERATIONS]"
+            "usage: cargo bench -p compose-runtime --bench instantiate -- FILE.wasm [ITERATIONS] [CALL]"
         );
         std::process::exit(2);
     };
     let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let call = args.next().unwrap_or_else(|| "run()".to_string());
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let cache = tempfile::tempdir().expect("temp dir");
     let limits = Limits::default();
@@ -25,7 +30,6 @@ fn main() {
     let started = Instant::now();
     runtime.load(&path, &bytes).expect("compile");
     let compile = started.elapsed();
-
     let load = median((0..20).map(|_| {
         let t = Instant::now();
         let loaded = runtime.load(&path, &bytes).expect("load");
@@ -40,32 +44,71 @@ fn main() {
             .expect("link");
         t.elapsed()
     }));
-    let session = runtime
-        .session(&loaded, &Grants::default(), &limits, &[])
-        .expect("link");
-    let instantiate = median((0..iterations).map(|_| {
-        let t = Instant::now();
-        session.instantiate().expect("instantiate");
-        t.elapsed()
-    }));
 
-    println!("compose-runtime start-up of {path} ({} bytes)", bytes.len());
-    println!(
-        "  compile (Cranelift, first run):        {:>10.3} ms",
+    let started = Instant::now();
+    let preinitialized = runtime.preinitialize(&path, &bytes);
+    let preinit = started.elapsed();
+
+    eprintln!("compose-runtime start-up of {path} ({} bytes)", bytes.len());
+    eprintln!(
+        "  compile (Cranelift, first run):         {:>9.3} ms",
         ms(compile)
     );
-    println!(
-        "  load compiled code from cache:         {:>10.3} ms (median of 20)",
+    eprintln!(
+        "  load compiled code from cache:          {:>9.3} ms (median of 20)",
         ms(load)
     );
-    println!(
-        "  link (Linker + InstancePre):           {:>10.3} ms (median of 20)",
+    eprintln!(
+        "  link (Linker + InstancePre):            {:>9.3} ms (median of 20)",
         ms(link)
     );
-    println!(
-        "  instantiate from InstancePre:          {:>10.3} ms (median of {iterations})",
-        ms(instantiate)
+    let mut forms = vec![("as built", bytes.clone())];
+    match preinitialized {
+        Ok(snapshot) => {
+            eprintln!(
+                "  pre-initialize (once, at build):        {:>9.3} ms ({} -> {} bytes)",
+                ms(preinit),
+                bytes.len(),
+                snapshot.len()
+            );
+            forms.push(("pre-initialized", snapshot));
+        }
+        // A composed file holds nested components: its parts are pre-initialized instead
+        // (`preinit = true` in the manifest), which shows in its "as built" rows.
+        Err(e) => eprintln!("  pre-initialize: not possible here: {e}"),
+    }
+    eprintln!(
+        "  median of {iterations}, from one InstancePre:   instantiate   instantiate + {call}"
     );
+    for (label, allocation) in [
+        ("on demand", Allocation::OnDemand),
+        ("pooled", Allocation::Pooled { instances: 16 }),
+    ] {
+        let runtime =
+            Runtime::with_allocation(Some(cache.path().to_path_buf()), &limits, allocation)
+                .expect("engine");
+        for (form, wasm) in &forms {
+            let loaded = runtime.load(&path, wasm).expect("load");
+            let session = runtime
+                .session(&loaded, &Grants::default(), &limits, &[])
+                .expect("link");
+            let instantiate = median((0..iterations).map(|_| {
+                let t = Instant::now();
+                session.instantiate().expect("instantiate");
+                t.elapsed()
+            }));
+            let first_call = median((0..iterations).map(|_| {
+                let t = Instant::now();
+                session.call(&call).expect("call");
+                t.elapsed()
+            }));
+            eprintln!(
+                "  {label:<9} {form:<16}                {:>9.1} µs   {:>9.1} µs",
+                us(instantiate),
+                us(first_call)
+            );
+        }
+    }
 }
 
 fn median(samples: impl Iterator<Item = Duration>) -> Duration {
@@ -76,4 +119,8 @@ fn median(samples: impl Iterator<Item = Duration>) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000_000.0
 }

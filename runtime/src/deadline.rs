@@ -76,17 +76,23 @@ impl Drop for Deadline {
     }
 }
 
-/// Runs `fut` to completion on a fresh single-threaded executor, or until `bound` passes
+/// Runs `fut` to completion on this thread's single-threaded executor, or until `bound` passes
 /// (`None`: out of time).
 pub(crate) fn block_on<F: Future>(bound: Option<Duration>, fut: F) -> Option<F::Output> {
-    let executor = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a single-threaded executor starts");
-    executor.block_on(async move {
-        match bound {
-            Some(d) => tokio::time::timeout(d, fut).await.ok(),
-            None => Some(fut.await),
-        }
+    // One executor per thread, made at its first call: making one costs more than
+    // instantiating a small component, and a session calls many times.
+    thread_local! {
+        static EXECUTOR: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a single-threaded executor starts");
+    }
+    EXECUTOR.with(|executor| {
+        executor.block_on(async move {
+            match bound {
+                Some(d) => tokio::time::timeout(d, fut).await.ok(),
+                None => Some(fut.await),
+            }
+        })
     })
 }

@@ -96,4 +96,12 @@ pub enum RunError {
     #[error("`{what}` trapped: {message}")]
     #[diagnostic(code(compose::run::trap))]
     Trap { what: String, message: String },
+
+    /// A component could not be pre-initialized.
+    #[error("`{what}` could not be pre-initialized: {message}")]
+    #[diagnostic(
+        code(compose::run::preinit),
+        help("pre-initialization snapshots a component after its start-up code ran; start-up that keeps a host resource open, or a component holding nested components, cannot be snapshotted: set `preinit = false` for it")
+    )]
+    Preinit { what: String, message: String },
 }

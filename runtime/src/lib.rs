@@ -16,6 +16,7 @@ mod grants;
 mod invoke;
 mod limits;
 mod nesting;
+mod preinit;
 mod runtime;
 mod sandbox;
 mod store;
@@ -33,7 +34,8 @@ pub use limits::{
     MAX_SIZE,
 };
 pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
-pub use runtime::{Caching, Loaded, Runtime, COMPILE_BOUND};
+pub use preinit::PREINIT_LIMITS;
+pub use runtime::{Allocation, Caching, Loaded, Runtime, COMPILE_BOUND};
 pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 /// A component-model value (what calls take and return).

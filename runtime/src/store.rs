@@ -127,6 +127,11 @@ pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
     }
 }
 
+/// How many host resources (streams, files, ...) the guest holds now.
+pub(crate) fn open_resources(store: &mut Store<State>) -> usize {
+    store.data_mut().table.iter_mut().count()
+}
+
 /// Whether the run was refused memory (or table space) past `--max-memory`.
 pub(crate) fn over_budget(store: &Store<State>) -> bool {
     store.data().budget.hit

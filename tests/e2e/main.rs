@@ -13,6 +13,7 @@ mod hostile;
 mod languages;
 mod limits;
 mod matrix;
+mod preinit;
 mod registry;
 mod registry_server;
 mod run;

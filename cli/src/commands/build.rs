@@ -5,6 +5,7 @@ use compose_project::{ComposeHome, Message, Profile};
 
 use super::ManifestArg;
 use crate::output::{size, status};
+use crate::progress::Steps;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -75,8 +76,12 @@ pub fn build(
 ) -> miette::Result<ops::BuildReport> {
     let started = Instant::now();
     let home = ComposeHome::from_env();
+    let mut steps = Steps::new();
+    // The build's own steps after the components (link, compile) share one spinner.
+    const RESULT: &str = "";
     let report = ops::build(manifest, &home, options, &mut |event| match event {
-        BuildEvent::Waiting { lock } => status(
+        BuildEvent::Waiting { lock } => steps.start(
+            RESULT,
             "Blocking",
             &format!(
                 "waiting for another build of this project (lock `{}`)",
@@ -86,13 +91,19 @@ pub fn build(
         BuildEvent::Building {
             component,
             language,
-        } => status("Building", &format!("{component} ({language})")),
-        BuildEvent::Fresh { component } => status("Fresh", component),
+        } => steps.start(component, "Building", &format!("{component} ({language})")),
+        BuildEvent::Fresh { component } => steps.line("Fresh", component),
+        BuildEvent::Preinitializing { component } => steps.start(
+            component,
+            "Preinit",
+            &format!("{component} (running its start-up once, to snapshot it)"),
+        ),
         BuildEvent::Built {
             component,
             bytes,
             elapsed,
-        } => status(
+        } => steps.finish(
+            component,
             "Built",
             &format!(
                 "{component} ({}, {:.1}s)",
@@ -100,11 +111,14 @@ pub fn build(
                 elapsed.as_secs_f64()
             ),
         ),
-        BuildEvent::Pulling { what } => status("Pulling", what),
-        BuildEvent::Linking { root } => {
-            status("Linking", &format!("{} (root: {root})", manifest.name))
-        }
-        BuildEvent::Compiling { output } => status(
+        BuildEvent::Pulling { what } => steps.line("Pulling", what),
+        BuildEvent::Linking { root } => steps.start(
+            RESULT,
+            "Linking",
+            &format!("{} (root: {root})", manifest.name),
+        ),
+        BuildEvent::Compiling { output } => steps.start(
+            RESULT,
             "Compiling",
             &format!(
                 "{} (for the first run; cached)",
@@ -114,7 +128,9 @@ pub fn build(
                     .display()
             ),
         ),
-    })?;
+    });
+    drop(steps);
+    let report = report?;
     let shown = report
         .output
         .strip_prefix(&manifest.root_dir)

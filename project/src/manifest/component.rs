@@ -67,6 +67,7 @@ pub(super) fn parse(
         None => BindingOptions::default(),
     };
     let include = include(at, root_dir, &name, language, &c.include)?;
+    let preinit = preinit(at, &name, language, c.preinit.as_ref())?;
     Ok(ComponentDecl {
         name,
         source,
@@ -74,7 +75,31 @@ pub(super) fn parse(
         world_span: c.world.span(),
         bindings,
         include,
+        preinit,
     })
+}
+
+/// `preinit = true`: for the languages whose start-up compose can snapshot.
+fn preinit(
+    at: &Locator<'_>,
+    name: &str,
+    language: Language,
+    value: Option<&Spanned<bool>>,
+) -> Result<bool, ProjectError> {
+    let Some(value) = value.filter(|v| *v.get_ref()) else {
+        return Ok(false);
+    };
+    let why = match language {
+        Language::Rust | Language::Go | Language::C => return Ok(true),
+        Language::Python => "componentize-py already pre-initializes a Python component (its interpreter and your modules are loaded at build time)",
+        Language::Wasm => "compose pre-initializes the components it builds; a prebuilt or published one is used as it is",
+    };
+    Err(at.error(
+        value.span(),
+        format!("component `{name}` cannot be pre-initialized by compose"),
+        "not for this component",
+        Some(format!("{why}: remove `preinit`")),
+    ))
 }
 
 /// A component built from a folder, or a prebuilt file (`language = "wasm"`).

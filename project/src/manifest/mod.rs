@@ -78,6 +78,9 @@ pub struct ComponentDecl {
     /// `include = [...]`: folders outside its own that its sources use (C include folders,
     /// Python module folders), absolute; they are inputs of its build like its own.
     pub include: Vec<PathBuf>,
+    /// `preinit = true`: the built component is snapshotted after its start-up code ran, so
+    /// its instances skip that start-up (Rust, Go and C components).
+    pub preinit: bool,
 }
 
 impl ComponentDecl {

@@ -42,6 +42,7 @@ pub struct RawComponent {
     pub bindings: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub include: Vec<Spanned<String>>,
+    pub preinit: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,8 @@ use crate::{Grants, Loaded, RunError, Runtime};
 mod stubs;
 mod wave;
 
-use stubs::{define_stub, define_traps};
+use stubs::define_stub;
+pub(crate) use stubs::define_traps;
 use wave::check_depth;
 pub use wave::{check_call, check_value, to_wave, type_name};
 
@@ -103,7 +104,14 @@ impl Runtime {
                     .into(),
             })?;
         }
-        define_traps(self, &mut linker, loaded, stubs).map_err(|e| instantiate_error(what, e))?;
+        define_traps(
+            self,
+            &mut linker,
+            loaded,
+            stubs,
+            "the test gives it no stub",
+        )
+        .map_err(|e| instantiate_error(what, e))?;
         let pre = linker
             .instantiate_pre(&loaded.component)
             .map_err(|e| instantiate_error(what, e))?;

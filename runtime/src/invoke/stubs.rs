@@ -2,7 +2,7 @@
 //! import (a component under test is called alone).
 
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
-use wasmtime::component::Val;
+use wasmtime::component::{ResourceType, Val};
 
 use crate::store::State;
 use crate::{Loaded, Runtime, Stub};
@@ -10,11 +10,15 @@ use crate::{Loaded, Runtime, Stub};
 /// Defines every imported function that is neither WASI nor stubbed as one that traps when
 /// called. (Wasmtime's `define_unknown_imports_as_traps` also shadows WASI imports of a newer
 /// 0.2.x than the host's, which semver matching would otherwise satisfy.)
-pub(super) fn define_traps(
+/// Defines every import of `loaded` that is not WASI and has no stub: a function that traps
+/// when called, saying `why` it is not provided, and imported resources as opaque host
+/// resources (a handle of one can only come from such a function).
+pub(crate) fn define_traps(
     runtime: &Runtime,
     linker: &mut wasmtime::component::Linker<State>,
     loaded: &Loaded,
     stubs: &[Stub],
+    why: &'static str,
 ) -> wasmtime::Result<()> {
     let engine = runtime.engine();
     let stubbed = |interface: &str, function: &str| {
@@ -28,22 +32,34 @@ pub(super) fn define_traps(
         }
         match item.ty {
             ComponentItem::ComponentFunc(_) if !stubbed("", name) => {
-                linker.root().func_new(name, trap(name.to_string()))?;
+                linker.root().func_new(name, trap(name.to_string(), why))?;
+            }
+            ComponentItem::Resource(_) => {
+                linker
+                    .root()
+                    .resource(name, ResourceType::host::<Unprovided>(), |_, _| Ok(()))?;
             }
             ComponentItem::ComponentInstance(instance) => {
-                let functions: Vec<String> = instance
-                    .exports(engine)
-                    .filter(|(f, it)| {
-                        matches!(it.ty, ComponentItem::ComponentFunc(_)) && !stubbed(name, f)
-                    })
-                    .map(|(f, _)| f.to_string())
-                    .collect();
-                if functions.is_empty() {
+                let mut functions = Vec::new();
+                let mut resources = Vec::new();
+                for (f, it) in instance.exports(engine) {
+                    match it.ty {
+                        ComponentItem::ComponentFunc(_) if !stubbed(name, f) => {
+                            functions.push(f.to_string())
+                        }
+                        ComponentItem::Resource(_) => resources.push(f.to_string()),
+                        _ => {}
+                    }
+                }
+                if functions.is_empty() && resources.is_empty() {
                     continue;
                 }
                 let mut li = linker.instance(name)?;
+                for r in resources {
+                    li.resource(&r, ResourceType::host::<Unprovided>(), |_, _| Ok(()))?;
+                }
                 for f in functions {
-                    li.func_new(&f, trap(format!("{name}#{f}")))?;
+                    li.func_new(&f, trap(format!("{name}#{f}"), why))?;
                 }
             }
             _ => {}
@@ -52,9 +68,13 @@ pub(super) fn define_traps(
     Ok(())
 }
 
-/// A host function that fails with a message naming the import that has no stub.
+/// The host side of an imported resource nothing here provides.
+struct Unprovided;
+
+/// A host function that fails with a message naming the import and why it is not provided.
 fn trap(
     name: String,
+    why: &'static str,
 ) -> impl Fn(
     wasmtime::StoreContextMut<'_, State>,
     ComponentFunc,
@@ -66,7 +86,7 @@ fn trap(
        + 'static {
     move |_, _, _, _| {
         Err(wasmtime::format_err!(
-            "import `{name}` was called, but the test gives it no stub"
+            "import `{name}` was called, but {why}"
         ))
     }
 }

@@ -52,14 +52,15 @@ pub(super) fn build(
     let artifact = dir.path().join(format!("{}.wasm", decl.name));
     let stamp = dir.path().join("fingerprint.json");
     let key = format!(
-        "{}|{}",
+        "{}|{}{}",
         compose_toolchains::fingerprint(
             decl.language(),
             cx.home.tools(),
             cx.profile,
             &decl.bindings
         ),
-        decl.world
+        decl.world,
+        if decl.preinit { "|preinit" } else { "" }
     );
     let previous = Fingerprint::read(&stamp);
     let mut trees = vec![source, cx.manifest.wit_dir.as_path()];
@@ -141,6 +142,16 @@ pub(super) fn build(
     if let Err(e) = check_world(cx, decl, &bytes, world) {
         return Ok(Err(e));
     }
+    let bytes = if decl.preinit {
+        cx.tell(BuildEvent::Preinitializing {
+            component: &decl.name,
+        });
+        // Not cached: the instrumented component is compiled for this one instantiation.
+        compose_runtime::Runtime::new(None, &compose_runtime::PREINIT_LIMITS)?
+            .preinitialize(&decl.name, &bytes)?
+    } else {
+        bytes
+    };
     dir.write(&format!("{}.wasm", decl.name), &bytes)
         .map_err(io(format!("write `{}`", artifact.display())))?;
     let done = Fingerprint::compute(key, &trees, &built.inputs, Some(&now))

@@ -34,6 +34,9 @@ pub enum BuildEvent<'a> {
     },
     /// A component's inputs did not change; its last build is reused.
     Fresh { component: &'a str },
+    /// A built component is being pre-initialized (`preinit = true`): its start-up runs
+    /// once, in the sandbox, and is snapshotted.
+    Preinitializing { component: &'a str },
     /// A component was built.
     Built {
         component: &'a str,

@@ -1,0 +1,279 @@
+//! Pre-initialization: a component is instantiated once in the sandbox with nothing granted,
+//! which runs its start-up code (Go's runtime, C and Rust constructors: what `_initialize`
+//! does), and the state that start-up left in its memories and globals is written back into
+//! the component as data. This is Wasmtime's own pre-initializer (`wasmtime-wizer`) in
+//! component mode. Instances of the result begin where start-up ended and skip it.
+//!
+//! What start-up read is frozen with it: the environment and arguments it saw (none: the
+//! sandbox grants nothing) and any random seed it drew. Start-up that keeps a host resource
+//! (an open stream or file) cannot be snapshotted and is refused.
+
+use std::time::Duration;
+
+use wasmtime::component::{Instance, Lift, WasmList};
+use wasmtime::Store;
+use wasmtime_wizer::{ComponentInstanceState, Wizer};
+
+use crate::deadline::{block_on, Deadline};
+use crate::store::{classify, instantiate_error, open_resources, over_budget, State, Stopped};
+use crate::{Grants, Limits, RunError, Runtime};
+
+/// How long start-up may run when a component is pre-initialized, and how much memory it
+/// may take (a Go runtime starts in a few MiB).
+pub const PREINIT_LIMITS: Limits = Limits {
+    max_memory: Some(1 << 30),
+    timeout: Some(Duration::from_secs(60)),
+    fuel: None,
+    max_stack: None,
+};
+
+/// Wizer removes the export that named its initialization function. compose's
+/// initialization is instantiation itself, so it names an export no component can have.
+const NO_INIT_EXPORT: &str = "compose:none/none.none";
+
+impl Runtime {
+    /// `bytes` pre-initialized: instantiated once with nothing granted, under
+    /// [`PREINIT_LIMITS`], and snapshotted. `what` names the component in errors.
+    pub fn preinitialize(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
+        let refused = |message: String| RunError::Preinit {
+            what: what.to_string(),
+            message,
+        };
+        let mut wizer = Wizer::new();
+        wizer.init_func(NO_INIT_EXPORT);
+        let wizer = &wizer;
+        let (cx, instrumented) = compose_wit::isolate::isolated("preinit", || {
+            wizer
+                .instrument_component(bytes)
+                .map_err(|e| format!("{e:#}"))
+        })
+        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
+        .map_err(&refused)?;
+        let loaded = self.load(what, &instrumented)?;
+        let mut linker = self.linker()?;
+        crate::invoke::define_traps(
+            self,
+            &mut linker,
+            &loaded,
+            &[],
+            "start-up that is pre-initialized may call only WASI (it runs before anything is linked)",
+        )
+        .map_err(|e| instantiate_error(what, e))?;
+        let mut store = self.store(what, &Grants::default(), &PREINIT_LIMITS)?;
+        let _deadline = Deadline::start(self.engine(), what, &PREINIT_LIMITS);
+        let started = block_on(PREINIT_LIMITS.wall_clock(), async {
+            linker
+                .instantiate_async(&mut store, &loaded.component)
+                .await
+        });
+        let instance = match started {
+            Some(Ok(instance)) => instance,
+            Some(Err(e))
+                if e.downcast_ref::<wasmtime::Trap>().is_none() && !over_budget(&store) =>
+            {
+                return Err(instantiate_error(what, e))
+            }
+            Some(Err(e)) => {
+                return Err(classify(what, Stopped::Failed(e), &store, &PREINIT_LIMITS))
+            }
+            None => return Err(classify(what, Stopped::OutOfTime, &store, &PREINIT_LIMITS)),
+        };
+        // A handle is an index into this store's tables: in a snapshot it would name
+        // nothing in the next instance's.
+        let open = open_resources(&mut store);
+        if open > 0 {
+            return Err(refused(format!(
+                "its start-up keeps {open} host resource(s) open (streams or files opened through WASI), and an instance of the snapshot would hold handles that do not exist"
+            )));
+        }
+        let mut state = Snapshotting {
+            store: &mut store,
+            instance,
+            failed: None,
+        };
+        let snapshot = block_on(None, wizer.snapshot_component(&cx, &mut state))
+            .expect("no bound, so it ends");
+        if let Some(e) = state.failed {
+            return Err(refused(format!("reading its state failed: {e}")));
+        }
+        let snapshot = snapshot.map_err(|e| refused(format!("{e:#}")))?;
+        wasmparser::Validator::new_with_features(compose_wit::features())
+            .validate_all(&snapshot)
+            .map_err(|e| refused(format!("the snapshot is not valid: {e}")))?;
+        Ok(snapshot)
+    }
+}
+
+/// The instrumented instance, read through the exports the pre-initializer added. A failed
+/// read is remembered (the trait has no way to return it) and reported after the snapshot.
+struct Snapshotting<'a> {
+    store: &'a mut Store<State>,
+    instance: Instance,
+    failed: Option<String>,
+}
+
+impl Snapshotting<'_> {
+    async fn read<R: Lift + Send + Sync + 'static>(
+        &mut self,
+        instance: &str,
+        func: &str,
+    ) -> Option<R> {
+        if self.failed.is_some() {
+            return None;
+        }
+        let found = self
+            .instance
+            .get_export_index(&mut *self.store, None, instance)
+            .and_then(|i| {
+                self.instance
+                    .get_export_index(&mut *self.store, Some(&i), func)
+            })
+            .ok_or_else(|| format!("`{instance}#{func}` is not exported"))
+            .and_then(|index| {
+                self.instance
+                    .get_typed_func::<(), (R,)>(&mut *self.store, index)
+                    .map_err(|e| format!("`{instance}#{func}`: {e:#}"))
+            });
+        let result = match found {
+            Ok(typed) => typed
+                .call_async(&mut *self.store, ())
+                .await
+                .map(|(r,)| r)
+                .map_err(|e| format!("`{instance}#{func}`: {e:#}")),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.failed = Some(e);
+                None
+            }
+        }
+    }
+}
+
+impl ComponentInstanceState for Snapshotting<'_> {
+    async fn call_func_ret_list_u8(
+        &mut self,
+        instance: &str,
+        func: &str,
+        contents: impl FnOnce(&[u8]) + Send,
+    ) {
+        if self.failed.is_some() {
+            return contents(&[]);
+        }
+        let list: Option<WasmList<u8>> = self.read(instance, func).await;
+        match list {
+            Some(list) => contents(list.as_le_slice(&*self.store)),
+            None => contents(&[]),
+        }
+    }
+
+    async fn call_func_ret_s32(&mut self, instance: &str, func: &str) -> i32 {
+        self.read(instance, func).await.unwrap_or_default()
+    }
+
+    async fn call_func_ret_s64(&mut self, instance: &str, func: &str) -> i64 {
+        self.read(instance, func).await.unwrap_or_default()
+    }
+
+    async fn call_func_ret_f32(&mut self, instance: &str, func: &str) -> u32 {
+        self.read::<f32>(instance, func)
+            .await
+            .unwrap_or_default()
+            .to_bits()
+    }
+
+    async fn call_func_ret_f64(&mut self, instance: &str, func: &str) -> u64 {
+        self.read::<f64>(instance, func)
+            .await
+            .unwrap_or_default()
+            .to_bits()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A core start function that counts itself and writes 42 to memory.
+    const STARTS: &str = r#"(component
+        (core module $m
+            (global $starts (mut i32) (i32.const 0))
+            (memory 1)
+            (func $start
+                (global.set $starts (i32.add (global.get $starts) (i32.const 1)))
+                (i32.store (i32.const 16) (i32.const 42)))
+            (start $start)
+            (func (export "starts") (result i32) global.get $starts)
+            (func (export "stored") (result i32) (i32.load (i32.const 16))))
+        (core instance $i (instantiate $m))
+        (func (export "starts") (result u32) (canon lift (core func $i "starts")))
+        (func (export "stored") (result u32) (canon lift (core func $i "stored"))))"#;
+
+    fn ask(runtime: &Runtime, bytes: &[u8], call: &str) -> String {
+        let loaded = runtime.load("c", bytes).unwrap();
+        let invoked = runtime
+            .invoke(&loaded, call, &Grants::default(), &Limits::default())
+            .unwrap();
+        invoked.results.join(",")
+    }
+
+    #[test]
+    fn start_up_runs_once_at_preinit_and_never_again() {
+        let bytes = wat::parse_str(STARTS).unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        assert_eq!(ask(&runtime, &bytes, "starts()"), "1");
+        let snapshot = runtime.preinitialize("c", &bytes).unwrap();
+        // The start function is gone and its effects are data: a second start-up would
+        // make it 2.
+        assert_eq!(ask(&runtime, &snapshot, "starts()"), "1");
+        assert_eq!(ask(&runtime, &snapshot, "stored()"), "42");
+        let pooled = Runtime::with_allocation(
+            None,
+            &Limits::default(),
+            crate::Allocation::Pooled { instances: 2 },
+        )
+        .unwrap();
+        assert_eq!(ask(&pooled, &snapshot, "starts()"), "1");
+    }
+
+    #[test]
+    fn start_up_that_calls_a_linked_import_is_refused_by_name() {
+        let bytes = wat::parse_str(
+            r#"(component
+                (import "demo:x/api" (instance $api (export "ping" (func))))
+                (core func $ping (canon lower (func $api "ping")))
+                (core module $m
+                    (import "api" "ping" (func $ping))
+                    (start $ping))
+                (core instance $i (instantiate $m
+                    (with "api" (instance (export "ping" (func $ping)))))))"#,
+        )
+        .unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let err = runtime
+            .preinitialize("caller", &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("demo:x/api#ping") && err.contains("may call only WASI"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_composed_file_is_refused_with_the_reason() {
+        let nested = format!(
+            "(component (component $c{} (instance (instantiate $c)))",
+            &STARTS["(component".len()..]
+        );
+        let bytes = wat::parse_str(&nested).unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let err = runtime.preinitialize("composed", &bytes).unwrap_err();
+        assert!(
+            matches!(err, RunError::Preinit { .. }) && err.to_string().contains("nested"),
+            "{err}"
+        );
+    }
+}
