@@ -11,6 +11,7 @@ use compose_project::ProjectError;
 
 use super::ManifestArg;
 use crate::output::{status, TRAP};
+use crate::progress::Steps;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -114,11 +115,18 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     if !described.is_empty() {
         status("Granting", &described.join("; "));
     }
+    let compile_steps: std::sync::Mutex<Option<Steps>> = std::sync::Mutex::new(None);
     let request = RunRequest {
         grants: &grants,
         limits: &limits,
         invoke: args.invoke.as_deref(),
-        compiling: &|path, caching| {
+        compiling: &|path, step| {
+            let mut steps = compile_steps.lock().unwrap_or_else(|e| e.into_inner());
+            let caching = match step {
+                ops::Compiling::Started(caching) => caching,
+                // The spinner goes before the guest writes anything.
+                ops::Compiling::Over => return drop(steps.take()),
+            };
             let note = match caching {
                 Caching::Kept => "once; the compiled code is cached".to_string(),
                 Caching::ReadOnly => {
@@ -126,7 +134,11 @@ pub fn exec(args: Args) -> miette::Result<i32> {
                 }
                 Caching::Off => "not cached".to_string(),
             };
-            status("Compiling", &format!("{} ({note})", path.display()))
+            steps.get_or_insert_with(Steps::new).start(
+                "",
+                "Compiling",
+                &format!("{} ({note})", path.display()),
+            );
         },
     };
     match ops::run(&path, request, &ComposeHome::from_env()) {

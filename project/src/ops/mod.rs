@@ -18,7 +18,7 @@ pub use differential::{differential, Comparison, DifferentialOptions, Disagreeme
 pub use fetch::BuildOptions;
 pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
-pub use run::{grants_for, limits_for, run, RunOutcome, RunRequest};
+pub use run::{grants_for, limits_for, run, Compiling, RunOutcome, RunRequest};
 pub use test::{read_test_file, test, test_limits, CaseResult, TestFile, TestReport};
 pub use wit::{
     inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,

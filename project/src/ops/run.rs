@@ -57,9 +57,18 @@ pub struct RunRequest<'a> {
     pub limits: &'a Limits,
     /// `Some("iface.func(args)")` to call one function instead of running `wasi:cli/run`.
     pub invoke: Option<&'a str>,
-    /// Told when the component has to be compiled first (not found in the cache), and
-    /// whether the compiled code will be kept.
-    pub compiling: &'a dyn Fn(&Path, Caching),
+    /// Told when the component has to be compiled first (not found in the cache), with
+    /// whether the compiled code will be kept, and again when that compilation is over.
+    pub compiling: &'a dyn Fn(&Path, Compiling),
+}
+
+/// The steps of compiling a component before a run (it can take seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compiling {
+    /// Compiling starts.
+    Started(Caching),
+    /// It is over (the run starts, or the compile failed).
+    Over,
 }
 
 /// How a run ended.
@@ -78,7 +87,15 @@ pub fn run(
     home: &ComposeHome,
 ) -> Result<RunOutcome, ProjectError> {
     let runtime = Runtime::new(Some(home.compiled_cache()), request.limits)?;
-    let loaded = runtime.load_file(path, &mut |caching| (request.compiling)(path, caching))?;
+    let mut started = false;
+    let loaded = runtime.load_file(path, &mut |caching| {
+        started = true;
+        (request.compiling)(path, Compiling::Started(caching))
+    });
+    if started {
+        (request.compiling)(path, Compiling::Over);
+    }
+    let loaded = loaded?;
     if let Some(call) = request.invoke {
         let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
         return Ok(RunOutcome::Returned(invoked));

@@ -220,15 +220,21 @@ fn build_all(
     planned: &[(&crate::manifest::ComponentDecl, WorldId, PathBuf)],
     jobs: usize,
 ) -> Vec<Built> {
+    // In parallel, the slowest kinds start first, so that no long build is left to run alone
+    // at the end; one at a time, in the manifest's order.
+    let mut order: Vec<usize> = (0..planned.len()).collect();
+    if jobs > 1 {
+        order.sort_by_key(|&i| std::cmp::Reverse(expected_cost(planned[i].0.language())));
+    }
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Built>>> = planned.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, planned.len().max(1)) {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some((decl, world, source)) = planned.get(i) else {
+                let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) else {
                     return;
                 };
+                let (decl, world, source) = &planned[i];
                 let built = match cx.jobs.acquire() {
                     Ok(_token) => component::build(cx, decl, *world, source),
                     Err(e) => Err(ProjectError::io("take a jobserver token", e)),
@@ -250,6 +256,18 @@ fn build_all(
                 })
         })
         .collect()
+}
+
+/// How long a component of `language` usually takes to build, relatively (componentize-py
+/// takes seconds, a Go build a few, cargo a few more when cold, C well under one).
+fn expected_cost(language: Language) -> u8 {
+    match language {
+        Language::Python => 4,
+        Language::Rust => 3,
+        Language::Go => 2,
+        Language::C => 1,
+        Language::Wasm => 0,
+    }
 }
 
 /// Compiles the result into the compiled-code cache, for the engine a plain `compose run` of
