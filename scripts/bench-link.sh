@@ -15,7 +15,7 @@ if [ ! -x "$wac" ]; then
 fi
 cargo build --locked -p compose-cli
 ./target/debug/compose build --manifest-path examples/rust-calls-go/compose.toml >/dev/null 2>&1
-parts=examples/rust-calls-go/target/compose/dev/components
+parts=$PWD/examples/rust-calls-go/target/compose/dev/components
 app=$parts/app/app.wasm
 greeter=$parts/greeter/greeter.wasm
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Parallel builds: the 8-component matrix (tests/fixtures/matrix: Rust, Go, C and Python, two
-# of each) built cold (empty compose output, cargo target folder and Go build cache) one
+# of each) built cold (empty compose output, cargo target folders and Go build cache) one
 # component at a time (`-j 1`) and with the default (`-j` = cores), alternately, and the ratio
 # of the medians. Also checks that both give byte-identical components (Python aside:
 # componentize-py's output differs from run to run).
@@ -18,11 +18,13 @@ export RUSTUP_TOOLCHAIN
 now() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
 cold_build() { # jobs, output folder for the components
-    rm -rf "$work/project" "$work/cargo" "$work/gocache"
+    rm -rf "$work/project" "$work/gocache"
     cp -r tests/fixtures/matrix "$work/project"
-    rm -rf "$work/project/target"
+    rm -rf "$work/project/target" "$work"/project/*/target
     local t0; t0=$(now)
-    CARGO_TARGET_DIR="$work/cargo" GOCACHE="$work/gocache" \
+    # Each Rust crate in its own target folder, as a user's are (with one shared folder, two
+    # cargo processes wait for each other's lock).
+    env -u CARGO_TARGET_DIR GOCACHE="$work/gocache" \
         "$compose" build -j "$1" --manifest-path "$work/project/compose.toml" >"$work/log-$1" 2>&1
     awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f\n", (b - a) / 1e9 }'
     rm -rf "$2"; cp -r "$work/project/target/compose/dev/components" "$2"

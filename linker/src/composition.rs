@@ -284,7 +284,8 @@ impl Composition {
             .graph
             .encode(EncodeOptions {
                 define_components: true,
-                validate: true,
+                // Validated once, below, with the features compose runs with.
+                validate: false,
                 processor: Some(Processor {
                     name: "compose",
                     version: env!("CARGO_PKG_VERSION"),
