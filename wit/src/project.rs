@@ -366,6 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn wit_that_makes_the_parser_panic_is_an_error_on_every_path() {
+        // Found by fuzzing; wit-parser 0.258 panics on it.
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "a.wit", "package f:a;/**/world i{}");
+        assert!(missing_packages(tmp.path()).is_empty());
+        let err = ProjectWit::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("gave up"), "{err}");
+    }
+
+    #[test]
     fn missing_dir_is_an_error() {
         let err = ProjectWit::load(Path::new("/nonexistent/wit")).unwrap_err();
         assert!(matches!(err, WitError::MissingDir { .. }));
