@@ -35,6 +35,19 @@ impl Runtime {
     /// `bytes` pre-initialized: instantiated once with nothing granted, under
     /// [`PREINIT_LIMITS`], and snapshotted. `what` names the component in errors.
     pub fn preinitialize(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
+        // Whatever stopped it (a trap or limit of start-up, a compile error) is said as the
+        // reason pre-initialization failed: the user asked for a build, not a run.
+        self.snapshot_after_start_up(what, bytes)
+            .map_err(|e| match e {
+                RunError::Preinit { .. } => e,
+                other => RunError::Preinit {
+                    what: what.to_string(),
+                    message: format!("its start-up failed: {other}"),
+                },
+            })
+    }
+
+    fn snapshot_after_start_up(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
         let refused = |message: String| RunError::Preinit {
             what: what.to_string(),
             message,
@@ -91,8 +104,12 @@ impl Runtime {
             instance,
             failed: None,
         };
-        let snapshot = block_on(None, wizer.snapshot_component(&cx, &mut state))
-            .expect("no bound, so it ends");
+        // The rewrite is another crate's code over the component's bytes: isolated too.
+        let snapshot = compose_wit::isolate::isolated("preinit", || {
+            block_on(None, wizer.snapshot_component(&cx, &mut state))
+        })
+        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
+        .expect("no bound, so it ends");
         if let Some(e) = state.failed {
             return Err(refused(format!("reading its state failed: {e}")));
         }
@@ -258,6 +275,24 @@ mod tests {
             .to_string();
         assert!(
             err.contains("demo:x/api#ping") && err.contains("may call only WASI"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn start_up_that_traps_is_a_preinit_error_saying_so() {
+        let bytes = wat::parse_str(
+            r#"(component
+                (core module $m (func $boom unreachable) (start $boom))
+                (core instance $i (instantiate $m)))"#,
+        )
+        .unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let err = runtime.preinitialize("boom", &bytes).unwrap_err();
+        assert!(
+            matches!(err, RunError::Preinit { .. })
+                && err.to_string().contains("its start-up failed")
+                && err.to_string().contains("unreachable"),
             "{err}"
         );
     }

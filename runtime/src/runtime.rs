@@ -49,8 +49,8 @@ pub enum Allocation {
     /// Mapped for each instance and unmapped after: nothing reserved up front, the right
     /// choice for one run.
     OnDemand,
-    /// Reserved once for this many instances alive at a time and reused: instantiating
-    /// costs a few microseconds, the right choice for many short-lived instances.
+    /// Reserved once for this many instances alive at a time and reused: no mapping per
+    /// instance, the right choice for many short-lived instances.
     Pooled { instances: u32 },
 }
 

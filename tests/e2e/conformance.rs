@@ -158,3 +158,22 @@ fn fixed_length_lists_are_accepted_by_every_stage() {
     assert_eq!(out.stdout, "dot = 5\nreverse = [4, 3, 2, 1]\n", "{out}");
     compose_in(project.path(), &["check"]).ok();
 }
+
+#[test]
+fn a_component_importing_a_resource_is_tested_alone() {
+    // res-ops imports the `counter` resource from another component; `compose test` calls it
+    // alone, with the resource defined by the host and its functions trapping if called.
+    let project = fixture();
+    let dir = project.path();
+    manifest(dir, &[], "root = \"res-app\"\n");
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("tests/ops.toml"),
+        "interface = \"conf:cases/ops\"\n[[case]]\ncall = \"total([])\"\nexpect = \"0.0\"\n[[case]]\ncall = \"spawn(0, 1.5)\"\nexpect = \"[]\"\n",
+    )
+    .unwrap();
+    let out = compose_in(dir, &["test"]);
+    std::fs::remove_dir_all(dir.join("tests")).unwrap();
+    let out = out.ok();
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
+}

@@ -7,12 +7,11 @@ use wasmtime::component::{ResourceType, Val};
 use crate::store::State;
 use crate::{Loaded, Runtime, Stub};
 
-/// Defines every imported function that is neither WASI nor stubbed as one that traps when
-/// called. (Wasmtime's `define_unknown_imports_as_traps` also shadows WASI imports of a newer
-/// 0.2.x than the host's, which semver matching would otherwise satisfy.)
 /// Defines every import of `loaded` that is not WASI and has no stub: a function that traps
 /// when called, saying `why` it is not provided, and imported resources as opaque host
-/// resources (a handle of one can only come from such a function).
+/// resources (a handle of one can only come from such a function). (Wasmtime's
+/// `define_unknown_imports_as_traps` also shadows WASI imports of a newer 0.2.x than the
+/// host's, which semver matching would otherwise satisfy.)
 pub(crate) fn define_traps(
     runtime: &Runtime,
     linker: &mut wasmtime::component::Linker<State>,
