@@ -69,9 +69,9 @@ fn main() {
                 "  pre-initialize (once, at build):        {:>9.3} ms ({} -> {} bytes)",
                 ms(preinit),
                 bytes.len(),
-                snapshot.len()
+                snapshot.bytes.len()
             );
-            forms.push(("pre-initialized", snapshot));
+            forms.push(("pre-initialized", snapshot.bytes));
         }
         // A composed file holds nested components: its parts are pre-initialized instead
         // (`preinit = true` in the manifest), which shows in its "as built" rows.

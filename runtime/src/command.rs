@@ -4,7 +4,7 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::I32Exit;
 
 use crate::deadline::{block_on, Deadline};
-use crate::store::{classify, instantiate_error, Stopped};
+use crate::store::{classify, instantiate_error, over_budget, Stopped};
 use crate::{Grants, Limits, Loaded, RunError, Runtime};
 
 impl Runtime {
@@ -40,6 +40,6 @@ impl Runtime {
             },
             None => Stopped::OutOfTime,
         };
-        Err(classify(what, stopped, &store, limits))
+        Err(classify(what, stopped, over_budget(&store), limits))
     }
 }

@@ -34,7 +34,7 @@ pub use limits::{
     MAX_SIZE,
 };
 pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
-pub use preinit::PREINIT_LIMITS;
+pub use preinit::{has_start_up, Preinitialized, StartUpRead, PREINIT_LIMITS};
 pub use runtime::{Allocation, Caching, Loaded, Runtime, COMPILE_BOUND};
 pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 

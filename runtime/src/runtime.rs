@@ -213,6 +213,8 @@ impl Runtime {
 
 /// A pool for `instances` components alive at once, each with up to the core instances,
 /// memories and tables of a composed multi-language component.
+const KEEP_RESIDENT: usize = 128 << 10;
+
 fn pool(instances: u32, limits: &Limits) -> wasmtime::PoolingAllocationConfig {
     let instances = instances.max(1);
     let mut pool = wasmtime::PoolingAllocationConfig::new();
@@ -225,7 +227,10 @@ fn pool(instances: u32, limits: &Limits) -> wasmtime::PoolingAllocationConfig {
         .max_tables_per_component(1000)
         .max_memories_per_module(1)
         .max_tables_per_module(1)
-        .table_elements(100_000);
+        .table_elements(100_000)
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(KEEP_RESIDENT)
+        .async_stack_keep_resident(KEEP_RESIDENT);
     if let Some(max) = limits.max_memory {
         pool.max_memory_size(usize::try_from(max).unwrap_or(usize::MAX));
     }

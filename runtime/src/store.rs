@@ -33,13 +33,27 @@ impl WasiView for State {
 
 /// The bytes of memory and table the run holds, against `--max-memory`; remembers a refusal,
 /// so the trap that follows is reported as the limit rather than as the guest's failure.
-struct Budget {
+pub(crate) struct Budget {
     max: Option<u64>,
     used: u64,
     hit: bool,
 }
 
 impl Budget {
+    /// A budget of `max` bytes (`None`: unbounded).
+    pub(crate) fn new(max: Option<u64>) -> Self {
+        Self {
+            max,
+            used: 0,
+            hit: false,
+        }
+    }
+
+    /// Whether a growth was refused.
+    pub(crate) fn hit(&self) -> bool {
+        self.hit
+    }
+
     fn grow(&mut self, current: u64, desired: u64) -> bool {
         let total = self.used - current.min(self.used) + desired;
         match self.max {
@@ -101,11 +115,7 @@ impl Runtime {
             State {
                 ctx: crate::sandbox::context(program, grants)?,
                 table: ResourceTable::new(),
-                budget: Budget {
-                    max: limits.max_memory,
-                    used: 0,
-                    hit: false,
-                },
+                budget: Budget::new(limits.max_memory),
             },
         );
         store.limiter(|state| &mut state.budget);
@@ -134,7 +144,7 @@ pub(crate) fn open_resources(store: &mut Store<State>) -> usize {
 
 /// Whether the run was refused memory (or table space) past `--max-memory`.
 pub(crate) fn over_budget(store: &Store<State>) -> bool {
-    store.data().budget.hit
+    store.data().budget.hit()
 }
 
 /// How a bounded call ended, when it did not return.
@@ -150,7 +160,7 @@ pub(crate) enum Stopped {
 pub(crate) fn classify(
     what: &str,
     stopped: Stopped,
-    store: &Store<State>,
+    budget_hit: bool,
     limits: &Limits,
 ) -> RunError {
     let limit = |kind: LimitKind, value: String| RunError::Limit {
@@ -162,7 +172,7 @@ pub(crate) fn classify(
         Stopped::OutOfTime => return time_limit(what, limits),
         Stopped::Failed(e) => e,
     };
-    if store.data().budget.hit {
+    if budget_hit {
         return limit(
             LimitKind::Memory,
             show_size(limits.max_memory.unwrap_or_default()),

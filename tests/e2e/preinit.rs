@@ -34,6 +34,13 @@ fn a_preinitialized_component_starts_where_its_start_up_ended() {
     );
     let built = compose_in(dir, &["build"]).ok();
     assert!(built.stderr.contains("Preinit probe"), "{built}");
+    // The constructor's getenv was seen, and the build says what it means.
+    assert!(
+        built.stderr.contains(
+            "Note probe: its start-up read its environment variables: every instance sees the empty environment"
+        ),
+        "{built}"
+    );
     assert_eq!(ask(dir, "stage-at-start-up()"), r#""(unset)""#);
     assert_eq!(ask(dir, "start-ups()"), "1");
     assert_eq!(ask(dir, "next()"), "1");

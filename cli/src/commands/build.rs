@@ -98,6 +98,14 @@ pub fn build(
             "Preinit",
             &format!("{component} (running its start-up once, to snapshot it)"),
         ),
+        BuildEvent::Preinitialized { component, read } => {
+            for read in read {
+                steps.line(
+                    "Note",
+                    &format!("{component}: its start-up read {}", read.consequence()),
+                );
+            }
+        }
         BuildEvent::Built {
             component,
             bytes,

@@ -12,7 +12,7 @@ mod test;
 mod wit;
 
 pub use add::{add_component, AddRequest};
-pub use build::{build, BuildEvent, BuildReport, ComponentReport};
+pub use build::{build, BuildEvent, BuildReport, ComponentReport, StartUpRead};
 pub use cache::{cache_clean, cache_gc, cache_info, CacheInfo};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;

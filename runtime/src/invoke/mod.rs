@@ -222,7 +222,7 @@ impl Session<'_> {
             }
             Some(Err(Failed::Instantiate(e) | Failed::Call(e))) => Stopped::Failed(e),
         };
-        Err(classify(what, stopped, &store, &self.limits))
+        Err(classify(what, stopped, over_budget(&store), &self.limits))
     }
 
     /// `expected` (the WAVE result of `call`) parsed with the function's result type and

@@ -18,7 +18,7 @@ mod glue;
 mod gomod;
 mod stubs;
 
-use glue::{guard_exports, GC_GUARD, GO_START};
+use glue::{guard_exports, ADAPTER_REALLOC, GC_GUARD, GO_START};
 pub use stubs::export_stubs;
 
 include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
@@ -39,7 +39,7 @@ fn profile_flags(profile: Profile) -> &'static [&'static str] {
 /// Everything of compose's own that goes into a Go build, for [`crate::fingerprint`].
 pub fn recipe(profile: Profile) -> String {
     format!(
-        "{GC_GUARD}{GO_START}-buildmode=c-shared {} {GO_PKG_VERSION}",
+        "{GC_GUARD}{GO_START}{ADAPTER_REALLOC}-buildmode=c-shared {} {GO_PKG_VERSION}",
         profile_flags(profile).join(" ")
     )
 }
@@ -253,6 +253,10 @@ fn write_bindings(
         };
         write_file(&stage.join(&name), &contents)?;
     }
+    write_file(
+        &stage.join("compose_adapter_realloc.go"),
+        ADAPTER_REALLOC.as_bytes(),
+    )?;
     match kind {
         ModuleKind::Reactor => write_file(&stage.join("compose_gc_guard.go"), GC_GUARD.as_bytes()),
         // Go's command mode cannot take the re-entrant calls into `cabi_realloc` that

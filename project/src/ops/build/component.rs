@@ -113,6 +113,11 @@ pub(super) fn build(
         jobs: Some(cx.jobs),
     };
     let built = compose_toolchains::build(&input, cx.home.tools())?;
+    // A core module with a reactor's start-up is snapshotted before the WASI adapter joins
+    // it: preview 1 has no handles to lose (see compose_runtime's preinit). Go commands
+    // have one too (they are built as reactors); C commands start up inside `_start`.
+    let preinit_core = decl.preinit
+        && matches!(&built.output, Output::CoreModule { bytes, .. } if compose_runtime::has_start_up(bytes));
     let bytes = match built.output {
         Output::Component(bytes) => bytes,
         Output::CoreModule {
@@ -120,6 +125,11 @@ pub(super) fn build(
             kind,
             encoding,
         } => {
+            let bytes = if preinit_core {
+                preinitialize(cx, decl, &bytes)?
+            } else {
+                bytes
+            };
             let adapter = match kind {
                 ModuleKind::Reactor => Adapter::Reactor,
                 ModuleKind::Command => Adapter::Command,
@@ -142,13 +152,8 @@ pub(super) fn build(
     if let Err(e) = check_world(cx, decl, &bytes, world) {
         return Ok(Err(e));
     }
-    let bytes = if decl.preinit {
-        cx.tell(BuildEvent::Preinitializing {
-            component: &decl.name,
-        });
-        // Not cached: the instrumented component is compiled for this one instantiation.
-        compose_runtime::Runtime::new(None, &compose_runtime::PREINIT_LIMITS)?
-            .preinitialize(&decl.name, &bytes)?
+    let bytes = if decl.preinit && !preinit_core {
+        preinitialize(cx, decl, &bytes)?
     } else {
         bytes
     };
@@ -169,6 +174,28 @@ pub(super) fn build(
         artifact,
         digest: done.digest(),
     }))
+}
+
+/// `bytes` (a component, or the reactor module it is made from) snapshotted after its
+/// start-up; says what start-up read, which every instance now shares.
+fn preinitialize(
+    cx: &Context<'_>,
+    decl: &ComponentDecl,
+    bytes: &[u8],
+) -> Result<Vec<u8>, ProjectError> {
+    cx.tell(BuildEvent::Preinitializing {
+        component: &decl.name,
+    });
+    // Not cached: the instrumented code is compiled for this one instantiation.
+    let done = compose_runtime::Runtime::new(None, &compose_runtime::PREINIT_LIMITS)?
+        .preinitialize(&decl.name, bytes)?;
+    if !done.read.is_empty() {
+        cx.tell(BuildEvent::Preinitialized {
+            component: &decl.name,
+            read: &done.read,
+        });
+    }
+    Ok(done.bytes)
 }
 
 /// Fails when a built component does not implement its declared world.

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use compose_fs::{Confined, DirLock};
 use compose_linker::Link;
+pub use compose_runtime::StartUpRead;
 use compose_toolchains::{Language, Profile};
 use compose_wit::wit_parser::WorldId;
 use compose_wit::ProjectWit;
@@ -37,6 +38,12 @@ pub enum BuildEvent<'a> {
     /// A built component is being pre-initialized (`preinit = true`): its start-up runs
     /// once, in the sandbox, and is snapshotted.
     Preinitializing { component: &'a str },
+    /// A component's start-up read something from the host, which its snapshot keeps as
+    /// it was at build time: every instance shares it.
+    Preinitialized {
+        component: &'a str,
+        read: &'a [StartUpRead],
+    },
     /// A component was built.
     Built {
         component: &'a str,

@@ -1,53 +1,25 @@
-//! Pre-initialization: a component is instantiated once in the sandbox with nothing granted,
-//! which runs its start-up code (Go's runtime, C and Rust constructors: what `_initialize`
-//! does), and the state that start-up left in its memories and globals is written back into
-//! the component as data. This is Wasmtime's own pre-initializer (`wasmtime-wizer`) in
-//! component mode. Instances of the result begin where start-up ended and skip it.
-//!
-//! What start-up read is frozen with it: the environment and arguments it saw (none: the
-//! sandbox grants nothing) and any random seed it drew. Start-up that keeps a host resource
-//! (an open stream or file) cannot be snapshotted and is refused.
-
-use std::time::Duration;
+//! Pre-initialization of a component: wasmtime-wizer in component mode, instantiation as the
+//! start-up, WASI p2 as the only host.
 
 use wasmtime::component::{Instance, Lift, WasmList};
 use wasmtime::Store;
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
+use super::{Preinitialized, PREINIT_LIMITS};
 use crate::deadline::{block_on, Deadline};
 use crate::store::{classify, instantiate_error, open_resources, over_budget, State, Stopped};
-use crate::{Grants, Limits, RunError, Runtime};
-
-/// How long start-up may run when a component is pre-initialized, and how much memory it
-/// may take (a Go runtime starts in a few MiB).
-pub const PREINIT_LIMITS: Limits = Limits {
-    max_memory: Some(1 << 30),
-    timeout: Some(Duration::from_secs(60)),
-    fuel: None,
-    max_stack: None,
-};
+use crate::{Grants, RunError, Runtime};
 
 /// Wizer removes the export that named its initialization function. compose's
 /// initialization is instantiation itself, so it names an export no component can have.
 const NO_INIT_EXPORT: &str = "compose:none/none.none";
 
 impl Runtime {
-    /// `bytes` pre-initialized: instantiated once with nothing granted, under
-    /// [`PREINIT_LIMITS`], and snapshotted. `what` names the component in errors.
-    pub fn preinitialize(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
-        // Whatever stopped it (a trap or limit of start-up, a compile error) is said as the
-        // reason pre-initialization failed: the user asked for a build, not a run.
-        self.snapshot_after_start_up(what, bytes)
-            .map_err(|e| match e {
-                RunError::Preinit { .. } => e,
-                other => RunError::Preinit {
-                    what: what.to_string(),
-                    message: format!("its start-up failed: {other}"),
-                },
-            })
-    }
-
-    fn snapshot_after_start_up(&self, what: &str, bytes: &[u8]) -> Result<Vec<u8>, RunError> {
+    pub(super) fn snapshot_component(
+        &self,
+        what: &str,
+        bytes: &[u8],
+    ) -> Result<Preinitialized, RunError> {
         let refused = |message: String| RunError::Preinit {
             what: what.to_string(),
             message,
@@ -87,9 +59,21 @@ impl Runtime {
                 return Err(instantiate_error(what, e))
             }
             Some(Err(e)) => {
-                return Err(classify(what, Stopped::Failed(e), &store, &PREINIT_LIMITS))
+                return Err(classify(
+                    what,
+                    Stopped::Failed(e),
+                    over_budget(&store),
+                    &PREINIT_LIMITS,
+                ))
             }
-            None => return Err(classify(what, Stopped::OutOfTime, &store, &PREINIT_LIMITS)),
+            None => {
+                return Err(classify(
+                    what,
+                    Stopped::OutOfTime,
+                    over_budget(&store),
+                    &PREINIT_LIMITS,
+                ))
+            }
         };
         // A handle is an index into this store's tables: in a snapshot it would name
         // nothing in the next instance's.
@@ -117,7 +101,11 @@ impl Runtime {
         wasmparser::Validator::new_with_features(compose_wit::features())
             .validate_all(&snapshot)
             .map_err(|e| refused(format!("the snapshot is not valid: {e}")))?;
-        Ok(snapshot)
+        // What start-up read is not observed at this level: the module docs say it.
+        Ok(Preinitialized {
+            bytes: snapshot,
+            read: Vec::new(),
+        })
     }
 }
 
@@ -212,6 +200,7 @@ impl ComponentInstanceState for Snapshotting<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Limits;
 
     /// A core start function that counts itself and writes 42 to memory.
     const STARTS: &str = r#"(component
@@ -241,7 +230,7 @@ mod tests {
         let bytes = wat::parse_str(STARTS).unwrap();
         let runtime = Runtime::new(None, &Limits::default()).unwrap();
         assert_eq!(ask(&runtime, &bytes, "starts()"), "1");
-        let snapshot = runtime.preinitialize("c", &bytes).unwrap();
+        let snapshot = runtime.preinitialize("c", &bytes).unwrap().bytes;
         // The start function is gone and its effects are data: a second start-up would
         // make it 2.
         assert_eq!(ask(&runtime, &snapshot, "starts()"), "1");
