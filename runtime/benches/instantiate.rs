@@ -6,7 +6,10 @@
 //! `cargo bench -p compose-runtime --bench instantiate -- FILE.wasm [ITERATIONS] [CALL]`
 //!
 //! CALL (default `run()` when the component is a command) is called on each fresh
-//! instance for "instantiate + first call". Results go to stderr: the guest owns stdout.
+//! instance for "instantiate + first call". A "wasmtime alone" row instantiates the same
+//! compiled code on the same engine with nothing of compose's (an empty WASI context and
+//! Wasmtime's WASI linker): the floor compose's rows sit on. Results go to stderr: the guest
+//! owns stdout.
 
 use std::time::{Duration, Instant};
 
@@ -107,8 +110,58 @@ fn main() {
                 us(instantiate),
                 us(first_call)
             );
+            if let Some(floor) = wasmtime_alone(&runtime, loaded.component(), iterations) {
+                eprintln!(
+                    "  {label:<9} {form:<16} wasmtime alone {:>9.1} µs",
+                    us(floor)
+                );
+            }
         }
     }
+}
+
+/// What Wasmtime alone takes to instantiate `component` from one `InstancePre` on `runtime`'s
+/// engine, with an empty WASI context; `None` if it imports more than WASI.
+fn wasmtime_alone(
+    runtime: &Runtime,
+    component: &wasmtime::component::Component,
+    iterations: usize,
+) -> Option<Duration> {
+    struct Bare {
+        ctx: wasmtime_wasi::WasiCtx,
+        table: wasmtime::component::ResourceTable,
+    }
+    impl wasmtime_wasi::WasiView for Bare {
+        fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+            wasmtime_wasi::WasiCtxView {
+                ctx: &mut self.ctx,
+                table: &mut self.table,
+            }
+        }
+    }
+    let engine = runtime.engine();
+    let mut linker = wasmtime::component::Linker::<Bare>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).ok()?;
+    let pre = linker.instantiate_pre(component).ok()?;
+    let executor = tokio::runtime::Builder::new_current_thread().build().ok()?;
+    let samples: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            let mut store = wasmtime::Store::new(
+                engine,
+                Bare {
+                    ctx: wasmtime_wasi::WasiCtx::builder().build(),
+                    table: wasmtime::component::ResourceTable::new(),
+                },
+            );
+            store.set_epoch_deadline(1);
+            executor
+                .block_on(pre.instantiate_async(&mut store))
+                .expect("instantiate");
+            t.elapsed()
+        })
+        .collect();
+    Some(median(samples.into_iter()))
 }
 
 fn median(samples: impl Iterator<Item = Duration>) -> Duration {

@@ -32,6 +32,13 @@ pub struct Loaded {
     pub from_cache: bool,
 }
 
+impl Loaded {
+    /// The compiled component (for embedders and benchmarks that use Wasmtime directly).
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+}
+
 /// Whether compiled code is kept for the next run, told before a compilation starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caching {
@@ -206,7 +213,10 @@ impl Runtime {
         Ok(linker)
     }
 
-    pub(crate) fn engine(&self) -> &Engine {
+    /// The Wasmtime engine, configured as compose runs components (its allocation, epoch
+    /// interruption, features): for benchmarks that measure Wasmtime alone on the same
+    /// configuration.
+    pub fn engine(&self) -> &Engine {
         &self.engine
     }
 }
