@@ -287,6 +287,39 @@ mod tests {
     }
 
     #[test]
+    fn start_up_that_keeps_a_host_handle_is_refused_with_the_count() {
+        // Start-up takes the stdout stream and keeps it: its handle number would be in
+        // the snapshot, and name nothing in the next instance.
+        let bytes = wat::parse_str(
+            r#"(component
+                (import "wasi:io/streams@0.2.0" (instance $streams
+                    (export "output-stream" (type (sub resource)))))
+                (alias export $streams "output-stream" (type $os))
+                (import "wasi:cli/stdout@0.2.0" (instance $stdout
+                    (alias outer 1 $os (type))
+                    (export "output-stream" (type (eq 0)))
+                    (type (own 1))
+                    (type (func (result 2)))
+                    (export "get-stdout" (func (type 3)))))
+                (core func $get (canon lower (func $stdout "get-stdout")))
+                (core module $m
+                    (import "host" "get-stdout" (func $get (result i32)))
+                    (func $start (drop (call $get)))
+                    (start $start))
+                (core instance $i (instantiate $m
+                    (with "host" (instance (export "get-stdout" (func $get)))))))"#,
+        )
+        .unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let err = runtime.preinitialize("holder", &bytes).unwrap_err();
+        assert!(
+            matches!(err, RunError::Preinit { .. })
+                && err.to_string().contains("keeps 1 host resource(s) open"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_composed_file_is_refused_with_the_reason() {
         let nested = format!(
             "(component (component $c{} (instance (instantiate $c)))",
