@@ -147,6 +147,25 @@ pub(crate) fn over_budget(store: &Store<State>) -> bool {
     store.data().budget.hit()
 }
 
+/// What an instantiation (or start-up) that ran under `limits` gave: its value, or why it
+/// stopped. An error that is neither a trap nor the memory budget is a link error
+/// (`instantiate_error`); `None` means the wall clock ran out.
+pub(crate) fn started<T>(
+    what: &str,
+    outcome: Option<wasmtime::Result<T>>,
+    budget_hit: bool,
+    limits: &Limits,
+) -> Result<T, RunError> {
+    match outcome {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(e)) if e.downcast_ref::<Trap>().is_none() && !budget_hit => {
+            Err(instantiate_error(what, e))
+        }
+        Some(Err(e)) => Err(classify(what, Stopped::Failed(e), budget_hit, limits)),
+        None => Err(classify(what, Stopped::OutOfTime, budget_hit, limits)),
+    }
+}
+
 /// How a bounded call ended, when it did not return.
 pub(crate) enum Stopped {
     /// It failed (a trap, a limit inside wasm, an error of the host).

@@ -5,9 +5,9 @@ use wasmtime::component::{Instance, Lift, WasmList};
 use wasmtime::Store;
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
-use super::{Preinitialized, PREINIT_LIMITS};
+use super::{isolated, refused, validated, Preinitialized, PREINIT_LIMITS};
 use crate::deadline::{block_on, Deadline};
-use crate::store::{classify, instantiate_error, open_resources, over_budget, State, Stopped};
+use crate::store::{instantiate_error, open_resources, over_budget, started, State};
 use crate::{Grants, RunError, Runtime};
 
 /// Wizer removes the export that named its initialization function. compose's
@@ -20,20 +20,10 @@ impl Runtime {
         what: &str,
         bytes: &[u8],
     ) -> Result<Preinitialized, RunError> {
-        let refused = |message: String| RunError::Preinit {
-            what: what.to_string(),
-            message,
-        };
         let mut wizer = Wizer::new();
         wizer.init_func(NO_INIT_EXPORT);
         let wizer = &wizer;
-        let (cx, instrumented) = compose_wit::isolate::isolated("preinit", || {
-            wizer
-                .instrument_component(bytes)
-                .map_err(|e| format!("{e:#}"))
-        })
-        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
-        .map_err(&refused)?;
+        let (cx, instrumented) = isolated(what, || wizer.instrument_component(bytes))?;
         let loaded = self.load(what, &instrumented)?;
         let mut linker = self.linker()?;
         crate::invoke::define_traps(
@@ -46,40 +36,17 @@ impl Runtime {
         .map_err(|e| instantiate_error(what, e))?;
         let mut store = self.store(what, &Grants::default(), &PREINIT_LIMITS)?;
         let _deadline = Deadline::start(self.engine(), what, &PREINIT_LIMITS);
-        let started = block_on(PREINIT_LIMITS.wall_clock(), async {
+        let outcome = block_on(PREINIT_LIMITS.wall_clock(), async {
             linker
                 .instantiate_async(&mut store, &loaded.component)
                 .await
         });
-        let instance = match started {
-            Some(Ok(instance)) => instance,
-            Some(Err(e))
-                if e.downcast_ref::<wasmtime::Trap>().is_none() && !over_budget(&store) =>
-            {
-                return Err(instantiate_error(what, e))
-            }
-            Some(Err(e)) => {
-                return Err(classify(
-                    what,
-                    Stopped::Failed(e),
-                    over_budget(&store),
-                    &PREINIT_LIMITS,
-                ))
-            }
-            None => {
-                return Err(classify(
-                    what,
-                    Stopped::OutOfTime,
-                    over_budget(&store),
-                    &PREINIT_LIMITS,
-                ))
-            }
-        };
+        let instance = started(what, outcome, over_budget(&store), &PREINIT_LIMITS)?;
         // A handle is an index into this store's tables: in a snapshot it would name
         // nothing in the next instance's.
         let open = open_resources(&mut store);
         if open > 0 {
-            return Err(refused(format!(
+            return Err(refused(what, format!(
                 "its start-up keeps {open} host resource(s) open (streams or files opened through WASI), and an instance of the snapshot would hold handles that do not exist"
             )));
         }
@@ -89,18 +56,13 @@ impl Runtime {
             failed: None,
         };
         // The rewrite is another crate's code over the component's bytes: isolated too.
-        let snapshot = compose_wit::isolate::isolated("preinit", || {
-            block_on(None, wizer.snapshot_component(&cx, &mut state))
-        })
-        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
-        .expect("no bound, so it ends");
+        let snapshot = isolated(what, || {
+            block_on(None, wizer.snapshot_component(&cx, &mut state)).expect("no bound, so it ends")
+        });
         if let Some(e) = state.failed {
-            return Err(refused(format!("reading its state failed: {e}")));
+            return Err(refused(what, format!("reading its state failed: {e}")));
         }
-        let snapshot = snapshot.map_err(|e| refused(format!("{e:#}")))?;
-        wasmparser::Validator::new_with_features(compose_wit::features())
-            .validate_all(&snapshot)
-            .map_err(|e| refused(format!("the snapshot is not valid: {e}")))?;
+        let snapshot = validated(what, snapshot?)?;
         // What start-up read is not observed at this level: the module docs say it.
         Ok(Preinitialized {
             bytes: snapshot,

@@ -103,3 +103,30 @@ impl Runtime {
         })
     }
 }
+
+/// A refusal of `what`'s pre-initialization, saying why.
+fn refused(what: &str, message: impl Into<String>) -> RunError {
+    RunError::Preinit {
+        what: what.to_string(),
+        message: message.into(),
+    }
+}
+
+/// A step of the pre-initializer (another crate's code over the component's bytes) run
+/// isolated: its panic or its error is a refusal of `what`.
+fn isolated<T: Send>(
+    what: &str,
+    step: impl FnOnce() -> wasmtime::Result<T> + Send,
+) -> Result<T, RunError> {
+    compose_wit::isolate::isolated("preinit", || step().map_err(|e| format!("{e:#}")))
+        .map_err(|panic| refused(what, format!("the pre-initializer gave up: {panic}")))?
+        .map_err(|e| refused(what, e))
+}
+
+/// `snapshot`, once it validates with compose's features.
+fn validated(what: &str, snapshot: Vec<u8>) -> Result<Vec<u8>, RunError> {
+    wasmparser::Validator::new_with_features(compose_wit::features())
+        .validate_all(&snapshot)
+        .map_err(|e| refused(what, format!("the snapshot is not valid: {e}")))?;
+    Ok(snapshot)
+}

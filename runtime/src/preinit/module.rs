@@ -7,9 +7,9 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wizer::{InstanceState, SnapshotVal, Wizer};
 
-use super::{Preinitialized, StartUpRead, PREINIT_LIMITS};
+use super::{isolated, refused, validated, Preinitialized, StartUpRead, PREINIT_LIMITS};
 use crate::deadline::{block_on, Deadline};
-use crate::store::{classify, instantiate_error, Budget, Stopped};
+use crate::store::{instantiate_error, started, Budget};
 use crate::{RunError, Runtime};
 
 /// The start-up function of a reactor, which the snapshot no longer exports.
@@ -38,26 +38,21 @@ impl Runtime {
         what: &str,
         bytes: &[u8],
     ) -> Result<Preinitialized, RunError> {
-        let refused = |message: String| RunError::Preinit {
-            what: what.to_string(),
-            message,
-        };
         let mut wizer = Wizer::new();
         wizer.init_func(INIT);
         let wizer = &wizer;
-        let (cx, instrumented) = compose_wit::isolate::isolated("preinit", || {
-            wizer.instrument(bytes).map_err(|e| format!("{e:#}"))
-        })
-        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
-        .map_err(&refused)?;
+        let (cx, instrumented) = isolated(what, || wizer.instrument(bytes))?;
         let module = Module::new(self.engine(), &instrumented)
-            .map_err(|e| refused(format!("compiling it failed: {e:#}")))?;
+            .map_err(|e| refused(what, format!("compiling it failed: {e:#}")))?;
         match module.get_export(INIT) {
             Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
             _ => {
-                return Err(refused(format!(
+                return Err(refused(
+                    what,
+                    format!(
                     "it has no start-up to run: a reactor module exports `{INIT}: func()`, and this one does not"
-                )))
+                    ),
+                ))
             }
         }
         let linker = start_up_linker(self, &module).map_err(|e| instantiate_error(what, e))?;
@@ -73,7 +68,7 @@ impl Runtime {
         store.set_epoch_deadline(1);
         store.epoch_deadline_trap();
         let _deadline = Deadline::start(self.engine(), what, &PREINIT_LIMITS);
-        let started: Option<wasmtime::Result<wasmtime::Instance>> =
+        let outcome: Option<wasmtime::Result<wasmtime::Instance>> =
             block_on(PREINIT_LIMITS.wall_clock(), async {
                 let instance = linker.instantiate_async(&mut store, &module).await?;
                 instance
@@ -83,28 +78,16 @@ impl Runtime {
                 Ok(instance)
             });
         let hit = store.data().budget.hit();
-        let instance = match started {
-            Some(Ok(instance)) => instance,
-            Some(Err(e)) if e.downcast_ref::<wasmtime::Trap>().is_none() && !hit => {
-                return Err(instantiate_error(what, e))
-            }
-            Some(Err(e)) => return Err(classify(what, Stopped::Failed(e), hit, &PREINIT_LIMITS)),
-            None => return Err(classify(what, Stopped::OutOfTime, hit, &PREINIT_LIMITS)),
-        };
+        let instance = started(what, outcome, hit, &PREINIT_LIMITS)?;
         let mut state = Reading {
             store: &mut store,
             instance,
         };
         // The rewrite is another crate's code over the module's bytes: isolated.
-        let snapshot = compose_wit::isolate::isolated("preinit", || {
-            block_on(None, wizer.snapshot(&cx, &mut state))
-        })
-        .map_err(|panic| refused(format!("the pre-initializer gave up: {panic}")))?
-        .expect("no bound, so it ends")
-        .map_err(|e| refused(format!("{e:#}")))?;
-        wasmparser::Validator::new_with_features(compose_wit::features())
-            .validate_all(&snapshot)
-            .map_err(|e| refused(format!("the snapshot is not valid: {e}")))?;
+        let snapshot = isolated(what, || {
+            block_on(None, wizer.snapshot(&cx, &mut state)).expect("no bound, so it ends")
+        })?;
+        let snapshot = validated(what, snapshot)?;
         Ok(Preinitialized {
             bytes: snapshot,
             read: std::mem::take(&mut store.data_mut().read),
@@ -141,10 +124,18 @@ fn start_up_linker(runtime: &Runtime, module: &Module) -> wasmtime::Result<Linke
         "random_get",
         |mut caller: Caller<'_, Starting>, at: i32, len: i32| {
             caller.data_mut().saw(StartUpRead::Randomness);
-            let mut bytes = vec![0u8; len as u32 as usize];
+            let memory = memory(&mut caller)?;
+            // The guest's length is checked against its memory before the host allocates it.
+            let (at, len) = (at as u32 as usize, len as u32 as usize);
+            if at.saturating_add(len) > memory.data_size(&caller) {
+                return Err(wasmtime::format_err!(
+                    "`random_get` asked for {len} bytes at {at}, beyond its memory"
+                ));
+            }
+            let mut bytes = vec![0u8; len];
             getrandom::fill(&mut bytes)
                 .map_err(|e| wasmtime::format_err!("the host has no randomness: {e}"))?;
-            memory(&mut caller)?.write(&mut caller, at as u32 as usize, &bytes)?;
+            memory.write(&mut caller, at, &bytes)?;
             wasmtime::Result::Ok(0i32)
         },
     )?;
@@ -289,6 +280,25 @@ mod tests {
             .to_string();
         assert!(
             err.contains("demo:x/api#ping") && err.contains("may call only WASI"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn randomness_asked_beyond_memory_is_refused_before_the_host_allocates_it() {
+        let bytes = wat::parse_str(
+            r#"(module
+                (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+                (memory (export "memory") 1)
+                (func (export "_initialize") (drop (call $random (i32.const 16) (i32.const -1)))))"#,
+        )
+        .unwrap();
+        let err = runtime()
+            .preinitialize("m", &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("asked for 4294967295 bytes at 16, beyond its memory"),
             "{err}"
         );
     }
