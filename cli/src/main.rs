@@ -34,6 +34,9 @@ enum Command {
     Check(commands::check::Args),
     /// Run the project's composed component (or a component file) in the sandbox.
     Run(Box<commands::run::Args>),
+    /// Serve the project's HTTP component (or a file, or a registry reference): a fresh
+    /// sandboxed instance per request.
+    Serve(Box<commands::serve::Args>),
     /// Run the project's test vectors against every implementation (or, with
     /// `--differential`, random inputs against every pair of implementations).
     Test(commands::test::Args),
@@ -76,6 +79,7 @@ fn command() -> i32 {
         Command::Build(args) => commands::build::exec(args),
         Command::Check(args) => commands::check::exec(args),
         Command::Run(args) => commands::run::exec(*args),
+        Command::Serve(args) => commands::serve::exec(*args),
         Command::Test(args) => commands::test::exec(args),
         Command::Publish(args) => commands::publish::exec(args),
         Command::Pull(args) => commands::pull::exec(args),

@@ -88,6 +88,23 @@ pub enum Message<'a> {
         success: bool,
         problem: Option<String>,
     },
+    /// `compose serve` listens.
+    Serving { url: String },
+    /// A request `compose serve` answered (the access log).
+    Request {
+        method: &'a str,
+        path: &'a str,
+        status: u16,
+        duration_ms: f64,
+        error: Option<&'a str>,
+        denied_http: &'a [String],
+    },
+    /// `compose serve --watch` swapped in a rebuilt component.
+    Reloaded { output: &'a Path },
+    /// `compose serve --watch` could not rebuild; the old component is still served.
+    ReloadFailed { message: &'a str },
+    /// `compose serve` stopped.
+    Stopped { unfinished: usize },
     /// Any command that failed.
     Error {
         code: Option<String>,
@@ -121,6 +138,18 @@ impl<'a> Message<'a> {
             artifact: &c.artifact,
             imports: &c.imports,
             exports: &c.exports,
+        }
+    }
+
+    /// The `request` message of a served request.
+    pub fn request(log: &'a compose_runtime::AccessLog) -> Self {
+        Message::Request {
+            method: &log.method,
+            path: &log.path,
+            status: log.status,
+            duration_ms: log.duration.as_secs_f64() * 1000.0,
+            error: log.error.as_deref(),
+            denied_http: &log.denied,
         }
     }
 

@@ -104,4 +104,32 @@ pub enum RunError {
         help("pre-initialization snapshots a component after its start-up code ran; start-up that keeps a host resource open, or a component holding nested components, cannot be snapshotted: set `preinit = false` for it")
     )]
     Preinit { what: String, message: String },
+
+    /// A served component is not an HTTP handler.
+    #[error("`{what}` does not export `wasi:http/incoming-handler`, so it cannot be served; it exports {}", list_exports(exports))]
+    #[diagnostic(
+        code(compose::serve::not_a_handler),
+        help("an HTTP component's world exports `wasi:http/incoming-handler@0.2.12` (`compose new NAME --template http --lang rust|go|c|python` starts one); a command runs with `compose run`")
+    )]
+    NotAnHttpHandler { what: String, exports: Vec<String> },
+
+    /// The server cannot listen on its address.
+    #[error("cannot listen on {addr}: {message}")]
+    #[diagnostic(code(compose::serve::bind), help("{help}"))]
+    Bind {
+        addr: String,
+        message: String,
+        help: String,
+    },
+}
+
+fn list_exports(exports: &[String]) -> String {
+    if exports.is_empty() {
+        return "nothing".into();
+    }
+    exports
+        .iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -5,6 +5,8 @@
 //! - [`Runtime`] owns the engine and the compiled-code cache; [`Runtime::load`] compiles (or
 //!   reuses) a component, [`Runtime::run_command`] runs a `wasi:cli/run` command and
 //!   [`Runtime::invoke`] calls any exported function with WAVE-encoded arguments.
+//! - [`Runtime::handler`] and [`Server`] serve a `wasi:http/incoming-handler` component, one
+//!   fresh instance per request.
 //! - [`Limits`] caps memory, time, fuel and stack; hitting one is [`RunError::Limit`].
 
 mod cache;
@@ -19,6 +21,7 @@ mod nesting;
 mod preinit;
 mod runtime;
 mod sandbox;
+mod serve;
 mod store;
 
 pub use cache::{
@@ -36,6 +39,9 @@ pub use limits::{
 pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
 pub use preinit::{has_start_up, Preinitialized, StartUpRead, PREINIT_LIMITS};
 pub use runtime::{Allocation, Caching, Loaded, Runtime, COMPILE_BOUND};
+pub use serve::{
+    AccessLog, Handler, HttpRule, Reloader, ServeConfig, ServeEvent, Server, INCOMING_HANDLER,
+};
 pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 /// A component-model value (what calls take and return).

@@ -4,6 +4,7 @@
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::{show_size, LimitKind, Limits};
 use crate::{Grants, RunError, Runtime};
@@ -20,6 +21,10 @@ pub(crate) struct State {
     ctx: WasiCtx,
     table: ResourceTable,
     budget: Budget,
+    /// `wasi:http`, for components served by `compose serve` (unused by other runs).
+    http: WasiHttpCtx,
+    /// Which hosts outgoing HTTP requests may reach: none unless granted.
+    outgoing: crate::serve::Outgoing,
 }
 
 impl WasiView for State {
@@ -27,6 +32,16 @@ impl WasiView for State {
         WasiCtxView {
             ctx: &mut self.ctx,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outgoing,
         }
     }
 }
@@ -110,24 +125,46 @@ impl Runtime {
         grants: &Grants,
         limits: &Limits,
     ) -> Result<Store<State>, RunError> {
-        let mut store = Store::new(
+        new_store(
             self.engine(),
-            State {
-                ctx: crate::sandbox::context(program, grants)?,
-                table: ResourceTable::new(),
-                budget: Budget::new(limits.max_memory),
-            },
-        );
-        store.limiter(|state| &mut state.budget);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_trap();
-        if let Some(fuel) = limits.fuel {
-            store.set_fuel(fuel).map_err(|e| RunError::Engine {
-                message: format!("{e:#}"),
-            })?;
-        }
-        Ok(store)
+            program,
+            grants,
+            limits,
+            crate::serve::Outgoing::default(),
+            1,
+        )
     }
+}
+
+/// A store for one run (or one served request): the sandbox of `grants`, `outgoing` HTTP,
+/// and `limits`; it traps once the engine's epoch has advanced `epochs` times.
+pub(crate) fn new_store(
+    engine: &wasmtime::Engine,
+    program: &str,
+    grants: &Grants,
+    limits: &Limits,
+    outgoing: crate::serve::Outgoing,
+    epochs: u64,
+) -> Result<Store<State>, RunError> {
+    let mut store = Store::new(
+        engine,
+        State {
+            ctx: crate::sandbox::context(program, grants)?,
+            table: ResourceTable::new(),
+            budget: Budget::new(limits.max_memory),
+            http: WasiHttpCtx::new(),
+            outgoing,
+        },
+    );
+    store.limiter(|state| &mut state.budget);
+    store.set_epoch_deadline(epochs);
+    store.epoch_deadline_trap();
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel).map_err(|e| RunError::Engine {
+            message: format!("{e:#}"),
+        })?;
+    }
+    Ok(store)
 }
 
 pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
@@ -140,6 +177,11 @@ pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
 /// How many host resources (streams, files, ...) the guest holds now.
 pub(crate) fn open_resources(store: &mut Store<State>) -> usize {
     store.data_mut().table.iter_mut().count()
+}
+
+/// The outgoing HTTP requests the guest was refused (`host:port`), taken from the store.
+pub(crate) fn denied_http(store: &mut Store<State>) -> Vec<String> {
+    std::mem::take(&mut store.data_mut().outgoing.denied)
 }
 
 /// Whether the run was refused memory (or table space) past `--max-memory`.

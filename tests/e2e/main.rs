@@ -18,6 +18,7 @@ mod registry;
 mod registry_server;
 mod run;
 mod sandbox;
+mod serve;
 mod stale;
 mod test_cmd;
 mod wit_cmd;

@@ -8,6 +8,8 @@ pub mod new;
 pub mod publish;
 pub mod pull;
 pub mod run;
+pub mod sandbox;
+pub mod serve;
 pub mod test;
 pub mod wit;
 

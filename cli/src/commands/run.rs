@@ -3,8 +3,8 @@ use std::time::Duration;
 
 use compose_project::ops::{self, RunOutcome, RunRequest};
 use compose_project::sandbox::{
-    parse_duration, parse_size, show_size, Caching, DirGrant, EnvGrant, Grants, Limits, NetRule,
-    RunError, COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING, MAX_TABLES,
+    show_size, Caching, Limits, RunError, COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING,
+    MAX_TABLES,
 };
 use compose_project::ComposeHome;
 use compose_project::ProjectError;
@@ -21,38 +21,13 @@ pub struct Args {
     /// `--invoke 'greeter.greet({name: "Ada", languages: []})'` (arguments and results in WAVE).
     #[arg(long, value_name = "CALL")]
     invoke: Option<String>,
-    /// Grant a directory: `host::guest`, read-only unless it ends in `:rw`.
-    #[arg(long = "dir", value_name = "HOST::GUEST[:rw]", value_parser = DirGrant::parse)]
-    dirs: Vec<DirGrant>,
-    /// Grant an environment variable: `NAME=value`, or `NAME` to pass the host's value.
-    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = EnvGrant::parse)]
-    env: Vec<EnvGrant>,
+    #[command(flatten)]
+    grants: super::sandbox::GrantArgs,
     /// Let the guest read this process's stdin.
     #[arg(long)]
     stdin: bool,
-    /// Let the guest connect to or bind these addresses (TCP and UDP): `IP`, `IP:PORT`,
-    /// `*:PORT`, `[IPv6]:PORT`; alone, any address. Repeatable.
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "*", value_parser = NetRule::parse)]
-    allow_net: Vec<NetRule>,
-    /// Let the guest bind these addresses to listen or receive on (TCP and UDP): `IP:PORT`,
-    /// `*:PORT`, ...; a rule of `--allow-net` never lets it accept connections. Repeatable.
-    #[arg(long, value_name = "ADDR", value_parser = NetRule::parse)]
-    allow_listen: Vec<NetRule>,
-    /// Let the guest resolve host names.
-    #[arg(long)]
-    allow_name_lookup: bool,
-    /// Cap the guest's memory, e.g. `64MiB`.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_memory: Option<u64>,
-    /// Stop the guest after this long, e.g. `1s`, `500ms`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    timeout: Option<Duration>,
-    /// Stop the guest after this much fuel (about one unit per wasm instruction).
-    #[arg(long, value_name = "N")]
-    fuel: Option<u64>,
-    /// Cap the guest's wasm stack, e.g. `1MiB` (default 512KiB).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_stack: Option<u64>,
+    #[command(flatten)]
+    limits: super::sandbox::LimitArgs,
     /// Print what the run would be granted and its limits, and do not run.
     #[arg(long)]
     explain: bool,
@@ -66,26 +41,13 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
-    let cli_grants = Grants {
-        dirs: args.dirs,
-        env: Vec::new(),
-        args: args.args,
-        stdin: args.stdin,
-        network: args.allow_net,
-        listen: args.allow_listen,
-        name_lookup: args.allow_name_lookup,
-    };
-    let limits = Limits {
-        max_memory: args.max_memory,
-        timeout: args.timeout,
-        fuel: args.fuel,
-        max_stack: args.max_stack.map(|s| s as usize),
-    };
+    let cli_grants = args.grants.grants(args.args, args.stdin);
+    let limits = args.limits.limits();
     let manifest = match &args.file {
         Some(_) => None,
         None => Some(args.manifest.load()?),
     };
-    let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.env)?;
+    let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.grants.env)?;
     let limits = ops::limits_for(manifest.as_ref(), limits);
     let described = grants.describe();
     if args.explain {
@@ -162,7 +124,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     }
 }
 
-fn describe_limits(limits: &Limits) -> String {
+pub(super) fn describe_limits(limits: &Limits) -> String {
     let mut out = Vec::new();
     out.push(match limits.max_memory {
         Some(m) => format!("memory {} for the whole run", show_size(m)),

@@ -8,6 +8,7 @@ mod fetch;
 mod new;
 mod publish;
 mod run;
+mod serve;
 mod test;
 mod wit;
 
@@ -19,6 +20,7 @@ pub use fetch::BuildOptions;
 pub use new::new_project;
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, Compiling, RunOutcome, RunRequest};
+pub use serve::{serve, ServeNotice, ServeRequest, Watch};
 pub use test::{read_test_file, test, test_limits, CaseResult, TestFile, TestReport};
 pub use wit::{
     inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,

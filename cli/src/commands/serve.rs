@@ -1,0 +1,258 @@
+//! `compose serve [FILE|REFERENCE]`: serves an HTTP component (the project's result, built
+//! first; a file; or one pulled from a registry), one fresh sandboxed instance per request.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use compose_project::ops::{self, ServeNotice, ServeRequest, Watch};
+use compose_project::sandbox::{parse_duration, HttpRule, ServeConfig, ServeEvent};
+use compose_project::{ComposeHome, Message};
+
+use super::ManifestArg;
+use crate::output::{emit, json, status};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A component file, or a registry reference (`ns:name@version`,
+    /// `host/repository:tag`), instead of the project's composed result.
+    #[arg(value_name = "FILE|REFERENCE")]
+    target: Option<String>,
+    /// Where to listen: `IP:PORT`, `localhost:PORT` or `:PORT` (on 127.0.0.1); port 0 takes
+    /// any free port (the one taken is printed).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
+    addr: SocketAddr,
+    #[command(flatten)]
+    grants: super::sandbox::GrantArgs,
+    /// Let the handler send HTTP requests to this host (and port): `example.com`,
+    /// `127.0.0.1:8081`. Repeatable; none is allowed by default.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = HttpRule::parse)]
+    allow_http: Vec<HttpRule>,
+    #[command(flatten)]
+    limits: super::sandbox::LimitArgs,
+    /// Requests handled at once; the instances they need are reserved up front.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_concurrency: u32,
+    /// Requests waiting for a free slot; beyond them, requests get 503.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_queue: usize,
+    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    shutdown_timeout: Duration,
+    /// Rebuild when a source changes and serve the new component once it built and checked;
+    /// a failed build keeps the old one served.
+    #[arg(long)]
+    watch: bool,
+    /// Print what each request would be granted and its limits, and do not serve.
+    #[arg(long)]
+    explain: bool,
+    #[command(flatten)]
+    manifest: ManifestArg,
+    #[command(flatten)]
+    build: super::build::RegistryArgs,
+}
+
+pub fn exec(args: Args) -> miette::Result<i32> {
+    let home = ComposeHome::from_env();
+    let manifest = match &args.target {
+        Some(_) => None,
+        None => Some(args.manifest.load()?),
+    };
+    let grants = ops::grants_for(
+        manifest.as_ref(),
+        args.grants.grants(Vec::new(), false),
+        &args.grants.env,
+    )?;
+    let limits = ops::limits_for(manifest.as_ref(), args.limits.limits());
+    let mut described = grants.describe();
+    described.extend(
+        args.allow_http
+            .iter()
+            .map(|r| format!("outgoing HTTP to {r}")),
+    );
+    if args.explain {
+        println!(
+            "each request: granted {}",
+            if described.is_empty() {
+                "nothing".into()
+            } else {
+                described.join("; ")
+            }
+        );
+        println!(
+            "limits per request: {}",
+            super::run::describe_limits(&limits)
+        );
+        return Ok(0);
+    }
+    let options = args.build.options();
+    let (path, watch) = match (&args.target, manifest) {
+        (Some(target), _) => {
+            let path = component_file(target, &home, args.build.offline)?;
+            let watch = args.watch.then(|| {
+                let file = path.clone();
+                Watch {
+                    sources: path.clone(),
+                    rebuild: Box::new(move || Ok(file.clone())),
+                }
+            });
+            (path, watch)
+        }
+        (None, Some(manifest)) => {
+            let path = super::build::build(&manifest, options)?.output;
+            let watch = args.watch.then(|| Watch {
+                sources: manifest.root_dir.clone(),
+                rebuild: Box::new(move || {
+                    super::build::build(&manifest, options)
+                        .map(|report| report.output)
+                        .map_err(|report| format!("{report:?}"))
+                }),
+            });
+            (path, watch)
+        }
+        (None, None) => unreachable!("a manifest is loaded when no file is given"),
+    };
+    if !described.is_empty() {
+        status(
+            "Granting",
+            &format!("each request: {}", described.join("; ")),
+        );
+    }
+    let request = ServeRequest {
+        path,
+        addr: args.addr,
+        config: ServeConfig {
+            grants,
+            limits,
+            allow_http: args.allow_http,
+            max_concurrency: args.max_concurrency as usize,
+            max_queue: args.max_queue,
+            shutdown_grace: args.shutdown_timeout,
+        },
+        watch,
+    };
+    ops::serve(request, &home, print)?;
+    Ok(0)
+}
+
+/// `IP:PORT`, `localhost:PORT`, or `:PORT` for 127.0.0.1 (never every interface unless asked
+/// with `0.0.0.0:PORT`).
+fn parse_addr(spec: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = spec.parse() {
+        return Ok(addr);
+    }
+    let bad = || {
+        format!("`{spec}` is not an address to listen on (expected `IP:PORT`, `localhost:PORT` or `:PORT`)")
+    };
+    let (host, port) = spec.rsplit_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    match host {
+        "" | "localhost" => Ok(SocketAddr::from(([127, 0, 0, 1], port))),
+        _ => Err(bad()),
+    }
+}
+
+/// The file to serve: `target` itself when it is a file, else a reference pulled into
+/// compose's home.
+fn component_file(target: &str, home: &ComposeHome, offline: bool) -> miette::Result<PathBuf> {
+    let path = Path::new(target);
+    if path.exists() || target.ends_with(".wasm") || !target.contains(':') {
+        return Ok(path.to_path_buf());
+    }
+    let client = home.registry_client(offline)?;
+    let file = home.root().join("served").join(format!(
+        "{}.wasm",
+        target.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_")
+    ));
+    let pulled = ops::pull(&client, target, &file)?;
+    status("Pulled", &pulled.reference.to_string());
+    Ok(file)
+}
+
+fn print(notice: &ServeNotice) {
+    match notice {
+        ServeNotice::Server(ServeEvent::Listening { addr }) => {
+            let url = format!("http://{addr}");
+            if json() {
+                emit(&Message::Serving { url: url.clone() });
+            }
+            status(
+                "Serving",
+                &format!("{url} (a fresh instance per request; Ctrl-C stops)"),
+            );
+        }
+        ServeNotice::Server(ServeEvent::Request(log)) => {
+            if json() {
+                return emit(&Message::request(log));
+            }
+            let mut line = format!(
+                "{} {} {} {:.2}ms",
+                log.method,
+                log.path,
+                log.status,
+                log.duration.as_secs_f64() * 1000.0
+            );
+            if let Some(error) = &log.error {
+                line.push_str(&format!(" error: {error}"));
+            }
+            for denied in &log.denied {
+                line.push_str(&format!(
+                    " denied: outgoing HTTP to {denied} (grant it with --allow-http {denied})"
+                ));
+            }
+            println!("{line}");
+        }
+        ServeNotice::Server(ServeEvent::ShuttingDown { in_flight }) => status(
+            "Stopping",
+            &format!("no new connections; {in_flight} request(s) still running"),
+        ),
+        ServeNotice::Server(ServeEvent::Stopped { unfinished }) => {
+            if json() {
+                emit(&Message::Stopped {
+                    unfinished: *unfinished,
+                });
+            }
+            match unfinished {
+                0 => status("Stopped", "every request finished"),
+                n => status(
+                    "Stopped",
+                    &format!("{n} request(s) had not finished within --shutdown-timeout"),
+                ),
+            }
+        }
+        ServeNotice::Rebuilding => status("Rebuilding", "a source changed"),
+        ServeNotice::Reloaded { path } => {
+            if json() {
+                emit(&Message::Reloaded { output: path });
+            }
+            status(
+                "Reloaded",
+                &format!("{} (new requests get it)", path.display()),
+            );
+        }
+        ServeNotice::ReloadFailed { message } => {
+            if json() {
+                emit(&Message::ReloadFailed { message });
+            }
+            eprintln!("{message}");
+            status("Serving", "the previous component, since this one failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_addr;
+
+    #[test]
+    fn addresses_default_to_the_loopback() {
+        assert_eq!(parse_addr(":8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            parse_addr("localhost:0").unwrap().to_string(),
+            "127.0.0.1:0"
+        );
+        assert_eq!(parse_addr("[::1]:80").unwrap().to_string(), "[::1]:80");
+        assert!(parse_addr("localhost").unwrap_err().contains("`IP:PORT`"));
+        assert!(parse_addr("example.com:80").is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! `compose serve`: a `wasi:http/incoming-handler` component (the project's result, or a
+//! file) served with a fresh sandboxed instance per request; with a watch, rebuilt on a change
+//! to its sources and swapped in once it built and checked, the old one served meanwhile.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use compose_runtime::{Allocation, Reloader, Runtime, ServeConfig, ServeEvent, Server};
+
+use crate::{ComposeHome, ProjectError};
+
+/// How often a watch looks at the sources.
+const WATCH_EVERY: Duration = Duration::from_millis(300);
+
+/// What `compose serve` serves and how.
+pub struct ServeRequest {
+    /// The component file.
+    pub path: PathBuf,
+    /// Where to listen (`127.0.0.1:0` takes any free port).
+    pub addr: SocketAddr,
+    /// Grants, limits, concurrency of each request.
+    pub config: ServeConfig,
+    /// Rebuild and reload on a change, when set.
+    pub watch: Option<Watch>,
+}
+
+/// A watch of the sources of the served component.
+pub struct Watch {
+    /// The file or folder whose files are watched (a project's folder, or the component file).
+    pub sources: PathBuf,
+    /// Builds again after a change: the new component file, or why it did not build.
+    pub rebuild: Box<dyn FnMut() -> Result<PathBuf, String> + Send>,
+}
+
+/// What a server reports: the runtime's events, and the watch's.
+#[derive(Debug, Clone)]
+pub enum ServeNotice {
+    /// From the server: listening, a request, shutting down.
+    Server(ServeEvent),
+    /// The sources changed: a rebuild starts.
+    Rebuilding,
+    /// The new component is served from the next request on.
+    Reloaded { path: PathBuf },
+    /// The new component did not build or is not a handler: the old one is still served.
+    ReloadFailed { message: String },
+}
+
+/// Serves until Ctrl-C or SIGTERM. `notice` is told of everything that happens, from the
+/// server's threads.
+pub fn serve(
+    request: ServeRequest,
+    home: &ComposeHome,
+    notice: impl Fn(&ServeNotice) + Send + Sync + 'static,
+) -> Result<(), ProjectError> {
+    let instances = u32::try_from(request.config.max_concurrency).unwrap_or(u32::MAX);
+    let runtime = Arc::new(Runtime::with_allocation(
+        Some(home.compiled_cache()),
+        &request.config.limits,
+        Allocation::Pooled { instances },
+    )?);
+    let handler = load_handler(&runtime, &request.path)?;
+    let server = Server::bind(request.addr, handler, request.config)?;
+    let notice = Arc::new(notice);
+    let stopped = Arc::new(AtomicBool::new(false));
+    if let Some(watch) = request.watch {
+        let (runtime, reloader, notice, stopped) = (
+            runtime.clone(),
+            server.reloader(),
+            notice.clone(),
+            stopped.clone(),
+        );
+        std::thread::spawn(move || watching(watch, &runtime, &reloader, &*notice, &stopped));
+    }
+    let events = notice.clone();
+    let served = server.run(move |event| events(&ServeNotice::Server(event.clone())));
+    stopped.store(true, Ordering::SeqCst);
+    Ok(served?)
+}
+
+fn load_handler(runtime: &Runtime, path: &Path) -> Result<compose_runtime::Handler, ProjectError> {
+    let loaded = runtime.load_file(path, &mut |_| {})?;
+    Ok(runtime.handler(&loaded)?)
+}
+
+/// Looks at the sources every [`WATCH_EVERY`]; after a change, rebuilds and swaps.
+fn watching(
+    mut watch: Watch,
+    runtime: &Runtime,
+    reloader: &Reloader,
+    notice: &dyn Fn(&ServeNotice),
+    stopped: &AtomicBool,
+) {
+    let mut seen = stamp(&watch.sources);
+    while !stopped.load(Ordering::SeqCst) {
+        std::thread::sleep(WATCH_EVERY);
+        let now = stamp(&watch.sources);
+        if now == seen {
+            continue;
+        }
+        notice(&ServeNotice::Rebuilding);
+        let reloaded = (watch.rebuild)().and_then(|path| {
+            load_handler(runtime, &path)
+                .map(|handler| (path, handler))
+                .map_err(|e| format!("{:?}", miette::Report::new(e)))
+        });
+        match reloaded {
+            Ok((path, handler)) => {
+                reloader.reload(handler);
+                notice(&ServeNotice::Reloaded { path });
+            }
+            Err(message) => notice(&ServeNotice::ReloadFailed { message }),
+        }
+        // What the build itself wrote (lock files, outputs outside `target/`) is not a change.
+        seen = stamp(&watch.sources);
+    }
+}
+
+/// Every watched file's path, size and modification time: any edit changes it.
+fn stamp(sources: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let files = if sources.is_dir() {
+        compose_fs::source_files(sources).unwrap_or_default()
+    } else {
+        vec![PathBuf::new()]
+    };
+    files
+        .into_iter()
+        .map(|rel| {
+            let meta = std::fs::metadata(sources.join(&rel)).ok();
+            let len = meta.as_ref().map_or(0, |m| m.len());
+            let modified = meta.and_then(|m| m.modified().ok());
+            (rel, len, modified)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_changes_the_stamp_and_target_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.rs"), "fn a() {}").unwrap();
+        let before = stamp(dir.path());
+        std::fs::create_dir(dir.path().join("target")).unwrap();
+        std::fs::write(dir.path().join("target/out.wasm"), "x").unwrap();
+        assert_eq!(stamp(dir.path()), before, "build outputs are not sources");
+        std::fs::write(dir.path().join("a.rs"), "fn a() { 1; }").unwrap();
+        assert_ne!(stamp(dir.path()), before);
+    }
+}
