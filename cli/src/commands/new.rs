@@ -12,20 +12,25 @@ pub struct Args {
     /// The language of its components: rust, go, c or python.
     #[arg(long, value_parser = |s: &str| s.parse::<Language>())]
     lang: Language,
+    /// `command` (a program calling a library, for `compose run`) or `http` (an HTTP handler
+    /// calling a library, for `compose serve`).
+    #[arg(long, default_value = "command", value_parser = |s: &str| s.parse::<ops::Template>())]
+    template: ops::Template,
     /// Where to create it (default: the current folder).
     #[arg(long, value_name = "DIR", default_value = ".")]
     path: PathBuf,
 }
 
 pub fn exec(args: Args) -> miette::Result<i32> {
-    let dir = ops::new_project(&args.path, &args.name, args.lang)?;
+    let dir = ops::new_project(&args.path, &args.name, args.lang, args.template)?;
     status(
         "Created",
         &format!("{} ({} project) in {}", args.name, args.lang, dir.display()),
     );
-    eprintln!(
-        "             next: cd {} && compose build && compose run -- you",
-        dir.display()
-    );
+    let next = match args.template {
+        ops::Template::Command => "compose build && compose run -- you",
+        ops::Template::Http => "compose serve, then open http://127.0.0.1:8080/hello?name=you",
+    };
+    eprintln!("             next: cd {} && {next}", dir.display());
     Ok(0)
 }

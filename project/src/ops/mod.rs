@@ -17,7 +17,7 @@ pub use build::{build, BuildEvent, BuildReport, ComponentReport, StartUpRead};
 pub use cache::{cache_clean, cache_gc, cache_info, CacheInfo};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;
-pub use new::new_project;
+pub use new::{new_project, Template};
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, Compiling, RunOutcome, RunRequest};
 pub use serve::{serve, ServeNotice, ServeRequest, Watch};

@@ -1,5 +1,6 @@
-//! `compose new NAME --lang LANG`: a project whose `compose build && compose run` works at
-//! once: a greeter library and a command that calls it, from `templates/`.
+//! `compose new NAME --lang LANG [--template command|http]`: a project whose `compose build &&
+//! compose run` (or `compose serve`) works at once: a greeter library and a command (or an HTTP
+//! handler) that calls it, from `templates/`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,9 +11,53 @@ use crate::ProjectError;
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
-/// Creates project `name` in `parent/name` for `language`. Refuses to touch a folder that
-/// exists and is not empty. Returns the project's folder.
-pub fn new_project(parent: &Path, name: &str, language: Language) -> Result<PathBuf, ProjectError> {
+/// What a new project is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Template {
+    /// A command calling a greeter library (`compose run`).
+    #[default]
+    Command,
+    /// An HTTP handler (`wasi:http/incoming-handler`) calling a greeter library
+    /// (`compose serve`).
+    Http,
+}
+
+impl std::str::FromStr for Template {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "command" => Ok(Self::Command),
+            "http" => Ok(Self::Http),
+            _ => Err(format!(
+                "`{s}` is not a template: `command` (a program calling a library) or `http` (an HTTP handler calling a library)"
+            )),
+        }
+    }
+}
+
+/// The folders of `templates/` a project is made of, in order (a later file replaces an
+/// earlier one of the same path), each with the part of it taken (`""`: all).
+fn layers(template: Template, lang: &str) -> Vec<(String, &'static str)> {
+    match template {
+        Template::Command => vec![("common/".into(), ""), (format!("{lang}/"), "")],
+        // The HTTP handler replaces the command; the library is the command template's.
+        Template::Http => vec![
+            ("common/".into(), ""),
+            (format!("{lang}/"), "greeter/"),
+            ("http/common/".into(), ""),
+            (format!("http/{lang}/"), ""),
+        ],
+    }
+}
+
+/// Creates project `name` in `parent/name` for `language` from `template`. Refuses to touch
+/// a folder that exists and is not empty. Returns the project's folder.
+pub fn new_project(
+    parent: &Path,
+    name: &str,
+    language: Language,
+    template: Template,
+) -> Result<PathBuf, ProjectError> {
     check_name(name)?;
     let lang_dir = match language {
         Language::Rust => "rust",
@@ -46,15 +91,16 @@ pub fn new_project(parent: &Path, name: &str, language: Language) -> Result<Path
         .map_err(|e| ProjectError::io(format!("create a folder in `{}`", parent.display()), e))?;
     let snake = name.replace('-', "_");
     let fill = |text: &str| text.replace("{{name}}", name).replace("{{snake}}", &snake);
-    for (path, contents) in TEMPLATE_FILES {
-        let rel = if let Some(rest) = path.strip_prefix("common/") {
-            rest
-        } else if let Some(rest) = path.strip_prefix(&format!("{lang_dir}/")) {
-            rest
-        } else {
-            continue;
-        };
-        write_atomic(&staging.path().join(fill(rel)), fill(contents).as_bytes())?;
+    for (prefix, part) in layers(template, lang_dir) {
+        for (path, contents) in TEMPLATE_FILES {
+            let Some(rel) = path.strip_prefix(prefix.as_str()) else {
+                continue;
+            };
+            if !rel.starts_with(part) {
+                continue;
+            }
+            write_atomic(&staging.path().join(fill(rel)), fill(contents).as_bytes())?;
+        }
     }
     let staged = staging.keep();
     if dir.exists() {
@@ -105,16 +151,47 @@ mod tests {
     }
 
     #[test]
+    fn every_language_has_an_http_handler() {
+        for lang in ["rust", "go", "c", "python"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir =
+                new_project(tmp.path(), "web", lang.parse().unwrap(), Template::Http).unwrap();
+            let manifest = std::fs::read_to_string(dir.join("compose.toml")).unwrap();
+            assert!(
+                manifest.contains("world = \"handler\""),
+                "{lang}: {manifest}"
+            );
+            let wit = std::fs::read_to_string(dir.join("wit/world.wit")).unwrap();
+            assert!(
+                wit.contains("export wasi:http/incoming-handler@0.2.12"),
+                "{lang}"
+            );
+            // The command's own program is not part of an HTTP project.
+            let files = compose_fs::source_files(&dir).unwrap();
+            assert!(
+                !files.iter().any(|f| f.ends_with("main.rs")
+                    || f.ends_with("main.go")
+                    || f.ends_with("main.c")),
+                "{lang}: {files:?}"
+            );
+            assert!(
+                files.iter().any(|f| f.starts_with("greeter")),
+                "{lang}: {files:?}"
+            );
+        }
+    }
+
+    #[test]
     fn an_existing_folder_is_never_overwritten() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir(tmp.path().join("demo")).unwrap();
         std::fs::write(tmp.path().join("demo/keep.txt"), "mine").unwrap();
-        assert!(new_project(tmp.path(), "demo", Language::Rust).is_err());
+        assert!(new_project(tmp.path(), "demo", Language::Rust, Template::Command).is_err());
         assert_eq!(
             std::fs::read_to_string(tmp.path().join("demo/keep.txt")).unwrap(),
             "mine"
         );
-        let dir = new_project(tmp.path(), "fresh", Language::Go).unwrap();
+        let dir = new_project(tmp.path(), "fresh", Language::Go, Template::Command).unwrap();
         assert!(dir
             .join("greeter/export_local_fresh_greeter/greeter.go")
             .is_file());
