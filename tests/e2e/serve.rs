@@ -578,3 +578,44 @@ fn compose_new_http_gives_a_handler_that_serves_in_every_language() {
         );
     }
 }
+
+#[test]
+fn a_handler_published_to_a_registry_is_served_by_its_reference() {
+    let registry = crate::registry_server::RegistryServer::open();
+    let cache = tempfile::tempdir().unwrap();
+    let with_registry = |cmd: &mut Command| {
+        cmd.env("COMPOSE_REGISTRY", &registry.addr)
+            .env("COMPOSE_REGISTRY_CACHE", cache.path())
+            .env("COMPOSE_REGISTRY_CONFIG", cache.path().join("none.toml"))
+            .env_remove("COMPOSE_REGISTRY_USERNAME")
+            .env_remove("COMPOSE_REGISTRY_PASSWORD");
+    };
+    let mut publish = compose();
+    with_registry(&mut publish);
+    publish
+        .arg("publish")
+        .arg(served_file())
+        .arg("demo:http-app@0.1.0");
+    run(&mut publish).ok();
+    let mut cmd = compose();
+    with_registry(&mut cmd);
+    cmd.args(["serve", "demo:http-app@0.1.0", "--addr", "127.0.0.1:0"]);
+    let server = Server::start(cmd);
+    assert!(
+        server.stderr.lock().unwrap().contains("Pulled"),
+        "{}",
+        server.stderr.lock().unwrap()
+    );
+    let hello = server.get("/hello?name=Ada");
+    assert_eq!(
+        hello.text(),
+        "Hello, Ada! Greetings from Go, via Rust and Go."
+    );
+    // What was served is the published file, byte for byte, in the registry cache.
+    let pulled = std::fs::read_dir(cache.path().join("served"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .expect("the pulled component");
+    assert!(std::fs::read(pulled).unwrap() == std::fs::read(served_file()).unwrap());
+}

@@ -153,14 +153,14 @@ fn parse_addr(spec: &str) -> Result<SocketAddr, String> {
 }
 
 /// The file to serve: `target` itself when it is a file, else a reference pulled into
-/// compose's home.
+/// compose's registry cache (`served/`).
 fn component_file(target: &str, home: &ComposeHome, offline: bool) -> miette::Result<PathBuf> {
     let path = Path::new(target);
     if path.exists() || target.ends_with(".wasm") || !target.contains(':') {
         return Ok(path.to_path_buf());
     }
     let client = home.registry_client(offline)?;
-    let file = home.root().join("served").join(format!(
+    let file = home.registry_cache().join("served").join(format!(
         "{}.wasm",
         target.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_")
     ));
