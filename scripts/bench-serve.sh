@@ -9,6 +9,8 @@
 # Usage: scripts/bench-serve.sh [SECONDS per run]   (needs scripts/setup.sh to have run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Projects made outside the repository build their Rust with the toolchain pinned here.
+export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-$(rustup show active-toolchain | cut -d' ' -f1)}
 secs=${1:-5}
 if ! command -v wrk >/dev/null 2>&1; then
     sudo=""
@@ -20,8 +22,8 @@ compose=$PWD/target/release/compose
 wasmtime=$(scripts/reference-wasmtime.sh)
 
 work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# Servers are started in command substitutions (subshells): their pids go to a file.
+cleanup() { [ -f "$work/pids" ] && xargs kill 2>/dev/null <"$work/pids"; rm -rf "$work"; }
 trap cleanup EXIT
 
 "$compose" build --release --manifest-path examples/http-rust-go/compose.toml >/dev/null 2>&1
@@ -29,18 +31,22 @@ two=$PWD/examples/http-rust-go/target/compose/release/http-rust-go.wasm
 "$compose" new bench-one --lang rust --template http --path "$work" >/dev/null 2>&1
 "$compose" build --release --manifest-path "$work/bench-one/compose.toml" >/dev/null 2>&1
 one=$work/bench-one/target/compose/release/bench-one.wasm
+for f in "$two" "$one"; do
+    "$wasmtime" compile "$f" -o "${f%.wasm}.cwasm"
+    "$compose" run "$f" >/dev/null 2>&1 || true   # compose's compiled-code cache
+done
 
 port=18080
-# Starts a server (`compose` or `wasmtime`) for FILE; prints its pid once it answers.
+# Starts a server (`compose` or `wasmtime`) for FILE on $port; prints its pid once it answers.
 start() { # kind file extra-args...
     local kind=$1 file=$2; shift 2
-    port=$((port + 1))
     case $kind in
         compose) "$compose" serve "$file" --addr "127.0.0.1:$port" "$@" >/dev/null 2>&1 & ;;
-        wasmtime) "$wasmtime" serve -S cli --addr "127.0.0.1:$port" "$file" >/dev/null 2>&1 & ;;
+        # Precompiled, so its start-up is not a compile (compose takes its cache).
+        wasmtime) "$wasmtime" serve -S cli --allow-precompiled --addr "127.0.0.1:$port" "${file%.wasm}.cwasm" >/dev/null 2>&1 & ;;
     esac
     local pid=$!
-    pids+=("$pid")
+    echo "$pid" >>"$work/pids"
     for _ in $(seq 1 600); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
         sleep 0.1
@@ -48,6 +54,7 @@ start() { # kind file extra-args...
     echo "$pid"
 }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 peak_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # wrk's summary as "rps p50 p99".
@@ -64,9 +71,9 @@ printf "%-28s %5s | %-30s | %-30s | %s\n" "component" "conns" "compose serve" "w
 for row in "two-language (Rust->Go):$two:/hello?name=Ada" "single-language (Rust):$one:/hello?name=Ada"; do
     IFS=: read -r label file path <<<"$row"
     for c in 1 16 128; do
-        pc=$(start compose "$file" --max-concurrency 256)
+        port=$((port + 1)); pc=$(start compose "$file")
         rc=$(load "http://127.0.0.1:$port$path" "$c"); mc=$(peak_mib "$pc"); stop "$pc"
-        pw=$(start wasmtime "$file")
+        port=$((port + 1)); pw=$(start wasmtime "$file")
         rw=$(load "http://127.0.0.1:$port$path" "$c"); mw=$(peak_mib "$pw"); stop "$pw"
         read -r rpsc p50c p99c <<<"$rc"
         read -r rpsw p50w p99w <<<"$rw"
@@ -78,20 +85,26 @@ done
 
 echo "== density: 1000 requests in flight, each sleeping 1 s (two-language handler)"
 for kind in compose wasmtime; do
+    port=$((port + 1))
     if [ "$kind" = compose ]; then
         p=$(start compose "$two" --max-concurrency 1000)
     else
         p=$(start wasmtime "$two")
     fi
-    base=$(awk '/VmRSS/ { print $2 }' "/proc/$p/status")
+    # PSS: pages shared by many instances (a memory image mapped from the compiled file in
+    # each) count once, as they cost once; RSS would count them per mapping.
+    base=$(pss_kib "$p")
     wrk -t2 -c1000 -d"${secs}s" "http://127.0.0.1:$port/sleep?ms=1000" >/dev/null 2>&1 &
     w=$!
-    sleep 2
-    rss=$(awk '/VmRSS/ { print $2 }' "/proc/$p/status")
+    sleep 2.5
+    during=$(pss_kib "$p")
     fast=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/count")
     wait "$w" || true
-    per=$(awk -v a="$base" -v b="$rss" 'BEGIN { printf "%.0f", (b - a) / 1000 }')
-    printf "%-8s serve: RSS %6.1f MiB with 1000 in flight (%s KiB each), a fast request meanwhile %.1f ms\n" \
-        "$kind" "$(awk -v b="$rss" 'BEGIN { print b / 1024 }')" "$per" "$(awk -v t="$fast" 'BEGIN { print t * 1000 }')"
+    sleep 1
+    after=$(pss_kib "$p")
+    per=$(awk -v a="$base" -v b="$during" 'BEGIN { printf "%.0f", (b - a) / 1000 }')
+    printf "%-8s serve: PSS %6.1f MiB with 1000 in flight (%s KiB each), %6.1f MiB after; a fast request meanwhile %.1f ms\n" \
+        "$kind" "$(awk -v b="$during" 'BEGIN { print b / 1024 }')" "$per" "$(awk -v b="$after" 'BEGIN { print b / 1024 }')" \
+        "$(awk -v t="$fast" 'BEGIN { print t * 1000 }')"
     stop "$p"
 done

@@ -50,7 +50,7 @@ pub enum RunError {
     #[error("`{what}` does not export `wasi:cli/run`, so it cannot run as a command")]
     #[diagnostic(
         code(compose::run::not_a_command),
-        help("make the root component a command (a Rust `fn main`, or a world that exports wasi:cli/run)")
+        help("make the root component a command (a Rust `fn main`, or a world that exports wasi:cli/run); call one function with `--invoke`; an HTTP handler (exporting wasi:http/incoming-handler) is served with `compose serve`")
     )]
     NotACommand { what: String },
 

@@ -488,3 +488,136 @@ fn plain(status: StatusCode, message: &str) -> Response<HyperOutgoingBody> {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::Runtime;
+
+    /// A `wasi:http/proxy` component whose handler traps (`unreachable`), made from the WIT the
+    /// runtime embeds.
+    fn trapping_handler() -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("deps")).unwrap();
+        for (name, text) in crate::WASI_WIT {
+            std::fs::write(dir.path().join("deps").join(name), text).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("world.wit"),
+            "package test:served;\nworld handler { include wasi:http/proxy@0.2.12; }\n",
+        )
+        .unwrap();
+        let mut resolve = wit_parser::Resolve::default();
+        let (package, _) = resolve.push_dir(dir.path()).unwrap();
+        let world = resolve.select_world(&[package], Some("handler")).unwrap();
+        let mut module =
+            wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+        wit_component::embed_component_metadata(
+            &mut module,
+            &resolve,
+            world,
+            wit_component::StringEncoding::UTF8,
+        )
+        .unwrap();
+        wit_component::ComponentEncoder::default()
+            .module(&module)
+            .unwrap()
+            .validate(true)
+            .encode()
+            .unwrap()
+    }
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    #[test]
+    fn a_trapping_handler_fails_its_request_and_the_server_goes_on_until_stopped() {
+        let limits = Limits::default();
+        let runtime = Runtime::new(None, &limits).unwrap();
+        let loaded = runtime.load("trapper", &trapping_handler()).unwrap();
+        let handler = runtime.handler(&loaded).unwrap();
+        let config = ServeConfig {
+            grants: Grants::default(),
+            limits,
+            allow_http: Vec::new(),
+            max_concurrency: 2,
+            max_queue: 2,
+            shutdown_grace: Duration::from_secs(5),
+        };
+        let server = Server::bind("127.0.0.1:0".parse().unwrap(), handler, config).unwrap();
+        let addr = server.local_addr();
+        let reloader = server.reloader();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let events = seen.clone();
+        let serving = std::thread::spawn(move || {
+            server.run(move |e| events.lock().unwrap().push(format!("{e:?}")))
+        });
+        for _ in 0..2 {
+            let answer = get(addr, "/any");
+            assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+            assert!(answer.ends_with("the handler trapped\n"), "{answer}");
+        }
+        reloader.stop();
+        serving.join().unwrap().unwrap();
+        let seen = seen.lock().unwrap().join("\n");
+        assert!(seen.contains("status: 500"), "{seen}");
+        assert!(seen.contains("trapped: wasm `unreachable`"), "{seen}");
+        assert!(seen.contains("Stopped { unfinished: 0 }"), "{seen}");
+    }
+
+    #[test]
+    fn a_component_that_is_no_handler_is_refused_naming_its_exports() {
+        let bytes = wat::parse_str(
+            r#"(component
+                (core module $m (func (export "f") (result i32) i32.const 7))
+                (core instance $i (instantiate $m))
+                (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
+        )
+        .unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let loaded = runtime.load("lib", &bytes).unwrap();
+        let err = runtime.handler(&loaded).err().expect("refused");
+        assert!(
+            matches!(&err, RunError::NotAnHttpHandler { exports, .. } if exports == &["f"]),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_port_in_use_is_refused_with_what_to_do() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let runtime = Runtime::new(None, &Limits::default()).unwrap();
+        let loaded = runtime.load("trapper", &trapping_handler()).unwrap();
+        let config = ServeConfig {
+            grants: Grants::default(),
+            limits: Limits::default(),
+            allow_http: Vec::new(),
+            max_concurrency: 1,
+            max_queue: 0,
+            shutdown_grace: Duration::from_secs(1),
+        };
+        let err = Server::bind(
+            taken.local_addr().unwrap(),
+            runtime.handler(&loaded).unwrap(),
+            config,
+        )
+        .err()
+        .expect("refused");
+        assert!(
+            matches!(&err, RunError::Bind { help, .. } if help.contains("pick another port")),
+            "{err}"
+        );
+    }
+}
