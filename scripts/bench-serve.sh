@@ -4,8 +4,9 @@
 # wrk (Debian's) at 1, 16 and 128 connections, alternating servers; then density: 1,000
 # requests in flight at once to a handler that sleeps 1 s.
 #   - requests/s, p50 and p99 latency, peak server memory (VmHWM);
-#   - the composed two-language handler (examples/http-rust-go: Rust calling Go) against a
-#     single-language one (`compose new --template http --lang rust`: Rust calling Rust).
+#   - the composed two-language handlers (examples/http-rust-go: Rust calling Go; the Rust
+#     template calling the C template's greeter) against a single-language one
+#     (`compose new --template http --lang rust`: Rust calling Rust).
 # Usage: scripts/bench-serve.sh [SECONDS per run]   (needs scripts/setup.sh to have run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,18 @@ two=$PWD/examples/http-rust-go/target/compose/release/http-rust-go.wasm
 "$compose" new bench-one --lang rust --template http --path "$work" >/dev/null 2>&1
 "$compose" build --release --manifest-path "$work/bench-one/compose.toml" >/dev/null 2>&1
 one=$work/bench-one/target/compose/release/bench-one.wasm
-for f in "$two" "$one"; do
+# The composition's own cost, without Go's runtime: the same Rust handler calling a C greeter.
+mkdir -p "$work/c"
+"$compose" new bench-one --lang rust --template http --path "$work/rc" >/dev/null 2>&1
+"$compose" new bench-one --lang c --path "$work/c" >/dev/null 2>&1
+rm -rf "$work/rc/bench-one/greeter"
+cp -r "$work/c/bench-one/greeter" "$work/rc/bench-one/greeter"
+awk '/^\[components.greeter\]/ { g = 1 } /^\[components.app\]/ { g = 0 }
+     g && /^language = / { $0 = "language = \"c\"" } { print }' \
+    "$work/rc/bench-one/compose.toml" >"$work/rc/compose.toml" && mv "$work/rc/compose.toml" "$work/rc/bench-one/compose.toml"
+"$compose" build --release --manifest-path "$work/rc/bench-one/compose.toml" >/dev/null 2>&1
+rc=$work/rc/bench-one/target/compose/release/bench-one.wasm
+for f in "$two" "$one" "$rc"; do
     "$wasmtime" compile "$f" -o "${f%.wasm}.cwasm"
     "$compose" run "$f" >/dev/null 2>&1 || true   # compose's compiled-code cache
 done
@@ -68,7 +80,8 @@ load() { # url connections
 
 echo "== requests/s, p50, p99 (wrk, ${secs}s per run), peak server memory"
 printf "%-28s %5s | %-30s | %-30s | %s\n" "component" "conns" "compose serve" "wasmtime serve" "rps ratio"
-for row in "two-language (Rust->Go):$two:/hello?name=Ada" "single-language (Rust):$one:/hello?name=Ada"; do
+for row in "two-language (Rust->Go):$two:/hello?name=Ada" "two-language (Rust->C):$rc:/hello?name=Ada" \
+    "single-language (Rust):$one:/hello?name=Ada"; do
     IFS=: read -r label file path <<<"$row"
     for c in 1 16 128; do
         port=$((port + 1)); pc=$(start compose "$file")
