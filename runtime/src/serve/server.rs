@@ -280,6 +280,33 @@ struct Shared {
     config: ServeConfig,
 }
 
+/// A request as it arrived, for its access-log line.
+#[derive(Clone)]
+struct Arrival {
+    start: Instant,
+    method: String,
+    path: String,
+}
+
+impl Arrival {
+    fn log(
+        &self,
+        events: &(dyn Fn(&ServeEvent) + Send + Sync),
+        status: u16,
+        error: Option<String>,
+        denied: Vec<String>,
+    ) {
+        events(&ServeEvent::Request(AccessLog {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status,
+            duration: self.start.elapsed(),
+            error,
+            denied,
+        }));
+    }
+}
+
 impl Shared {
     fn handler(&self) -> Arc<Handler> {
         self.current
@@ -289,21 +316,16 @@ impl Shared {
     }
 
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<HyperOutgoingBody> {
-        let start = Instant::now();
-        let method = request.method().to_string();
-        let path = request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| request.uri().path().to_string(), |p| p.to_string());
+        let arrival = Arrival {
+            start: Instant::now(),
+            method: request.method().to_string(),
+            path: request
+                .uri()
+                .path_and_query()
+                .map_or_else(|| request.uri().path().to_string(), |p| p.to_string()),
+        };
         let log = |status: u16, error: Option<String>, denied: Vec<String>| {
-            (self.events)(&ServeEvent::Request(AccessLog {
-                method: method.clone(),
-                path: path.clone(),
-                status,
-                duration: start.elapsed(),
-                error,
-                denied,
-            }))
+            arrival.log(&*self.events, status, error, denied)
         };
         let permit = match self.slots.clone().try_acquire_owned() {
             Ok(p) => p,
@@ -376,7 +398,7 @@ impl Shared {
         let (ended_tx, ended) = oneshot::channel::<Result<(), RunError>>();
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let shared = self.clone();
-        let (log_method, log_path) = (method.clone(), path.clone());
+        let arrival = arrival.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let limits = &shared.config.limits;
@@ -410,14 +432,7 @@ impl Shared {
                 (Ok(()), 0) => Some("the handler returned without setting a response".into()),
                 (Ok(()), _) => None,
             };
-            (shared.events)(&ServeEvent::Request(AccessLog {
-                method: log_method,
-                path: log_path,
-                status: code,
-                duration: start.elapsed(),
-                error,
-                denied,
-            }));
+            arrival.log(&*shared.events, code, error, denied);
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
             let _ = ended_tx.send(outcome);
         });
