@@ -14,7 +14,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// `human`, or `json`: one JSON document per message on stdout (build, check, test,
-    /// wit check, wit diff; errors of every command).
+    /// wit check, wit diff, inspect, serve; errors of every command).
     #[arg(long, global = true, value_enum, default_value_t)]
     message_format: output::MessageFormat,
 }
@@ -47,6 +47,8 @@ enum Command {
     Pull(commands::pull::Args),
     /// Check, print, list the dependencies of, or compare WIT packages.
     Wit(commands::wit::Args),
+    /// Draw the composition: one box per component, one arrow per link (SVG, DOT or JSON).
+    Graph(commands::graph::Args),
     /// Show what a `.wasm` holds: its world, imports, exports and nested parts.
     Inspect(commands::inspect::Args),
     /// Show, collect or empty the compiled-code cache in compose's home.
@@ -84,6 +86,7 @@ fn command() -> i32 {
         Command::Publish(args) => commands::publish::exec(args),
         Command::Pull(args) => commands::pull::exec(args),
         Command::Wit(args) => commands::wit::exec(args),
+        Command::Graph(args) => commands::graph::exec(args),
         Command::Inspect(args) => commands::inspect::exec(args),
         Command::Cache(args) => commands::cache::exec(args),
     };

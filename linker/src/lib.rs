@@ -10,14 +10,18 @@
 mod componentize;
 mod composition;
 mod error;
+pub mod graph;
 mod host;
 mod mismatch;
 mod part;
+#[cfg(test)]
+mod test_support;
 mod wiring;
 
 pub use componentize::{componentize, Adapter};
 pub use composition::{Composition, Link, Unlinked};
 pub use error::LinkError;
+pub use graph::Graph;
 pub use host::Host;
 pub use part::{Item, ItemClass, Part};
 pub use wiring::Wiring;

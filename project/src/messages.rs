@@ -7,7 +7,7 @@ use std::path::Path;
 use compose_linker::Link;
 use serde::Serialize;
 
-use crate::ops::{CaseResult, Comparison, ComponentReport};
+use crate::ops::{CaseResult, Comparison, ComponentReport, GraphEdge, GraphNode, Piece, Timing};
 
 /// One message.
 #[derive(Debug, Serialize)]
@@ -23,6 +23,8 @@ pub enum Message<'a> {
         fresh: bool,
         imports: &'a [String],
         exports: &'a [String],
+        /// How long each step of its build took (empty when it was reused).
+        timings: &'a [Timing],
     },
     /// The end of a build.
     BuildFinished {
@@ -51,6 +53,21 @@ pub enum Message<'a> {
         output: &'a Path,
         wasi_imports: Vec<&'a str>,
         host_imports: Vec<&'a str>,
+    },
+    /// What `compose inspect` found in a file.
+    Inspected {
+        file: &'a Path,
+        kind: &'a str,
+        size: usize,
+        imports: &'a [String],
+        exports: &'a [String],
+        /// For a composition: its component instances, each with its language (where
+        /// recognised), size, what it takes from the host and what it is made of.
+        components: &'a [GraphNode],
+        /// Who imports what from whom.
+        links: &'a [GraphEdge],
+        /// For a lone component: what it is made of.
+        pieces: &'a [Piece],
     },
     /// A test case.
     Case(&'a CaseResult),
@@ -125,6 +142,7 @@ impl<'a> Message<'a> {
             fresh: c.fresh,
             imports: &c.imports,
             exports: &c.exports,
+            timings: &c.timings,
         }
     }
 

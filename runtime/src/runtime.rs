@@ -148,7 +148,9 @@ impl Runtime {
         self.load_with(what, bytes, &mut |_| {})
     }
 
-    fn load_with(
+    /// Compiles a component held in memory (a composition made for this run), or takes
+    /// its compiled code from the cache; `compiling` is told as [`Runtime::load_file`] tells.
+    pub fn load_with(
         &self,
         what: &str,
         bytes: &[u8],

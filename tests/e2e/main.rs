@@ -9,6 +9,7 @@ mod build_modes;
 mod conformance;
 mod errors;
 mod go_gc;
+mod graph;
 mod hostile;
 mod languages;
 mod limits;

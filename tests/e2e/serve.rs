@@ -619,3 +619,31 @@ fn a_handler_published_to_a_registry_is_served_by_its_reference() {
         .expect("the pulled component");
     assert!(std::fs::read(pulled).unwrap() == std::fs::read(served_file()).unwrap());
 }
+
+#[test]
+fn a_handler_plugged_with_its_library_serves_like_the_build() {
+    let file = served_file();
+    let parts = file.parent().unwrap().join("components");
+    let plugged = Server::compose(
+        &parts.join("app/app.wasm"),
+        &[
+            "--plug",
+            parts.join("greeter/greeter.wasm").to_str().unwrap(),
+        ],
+    );
+    let built = Server::compose(file, &[]);
+    for path in ["/hello?name=Ada", "/nowhere"] {
+        let (a, b) = (plugged.get(path), built.get(path));
+        assert_eq!((a.status, a.text()), (b.status, b.text()), "{path}");
+    }
+    assert_eq!(plugged.get("/hello?name=Ada").status, 200);
+    // Without the library, the handler's import is named.
+    let out = run(compose()
+        .args(["serve", "--addr", "127.0.0.1:0", "--plug"])
+        .arg(parts.join("app/app.wasm"))
+        .arg(parts.join("app/app.wasm")));
+    out.fails().stderr_has(&[
+        "imports interface `demo:greet/greeter@",
+        "no plug exports it",
+    ]);
+}

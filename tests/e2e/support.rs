@@ -67,6 +67,15 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout contains every one of `needles`.
+    #[track_caller]
+    pub fn stdout_has(self, needles: &[&str]) -> Self {
+        for n in needles {
+            assert!(self.stdout.contains(n), "stdout lacks {n:?}\n{self}");
+        }
+        self
+    }
+
     /// Asserts that stderr contains every one of `needles`.
     #[track_caller]
     pub fn stderr_has(self, needles: &[&str]) -> Self {

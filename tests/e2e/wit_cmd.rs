@@ -127,19 +127,29 @@ fn inspect_shows_the_world_and_what_is_inside() {
         out.stdout.contains("\nexports:\n  wasi:cli/run@0.2."),
         "{out}"
     );
+    let outside = out.stdout.split("components (").next().unwrap();
     assert!(
-        !out.stdout.contains("demo:text/textkit"),
-        "linked inside: {out}"
+        !outside.contains("demo:text/textkit"),
+        "linked inside, not imported or exported: {out}"
     );
-    let inside = out.stdout.split("inside:\n").nth(1).expect("nested parts");
-    assert_eq!(
-        inside
-            .lines()
-            .filter(|l| l.starts_with("  component ("))
-            .count(),
-        2,
-        "the Go command and the Rust library: {out}"
+    let inside = out
+        .stdout
+        .split("components (in the order they are instantiated):\n")
+        .nth(1)
+        .expect("nested components");
+    // The Rust library, then the Go command (the root), by name, with the link between them.
+    let named: Vec<&str> = inside
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .collect();
+    assert_eq!(named.len(), 2, "{out}");
+    assert!(named[0].starts_with("  textkit  rust  "), "{out}");
+    assert!(named[1].starts_with("  app (root)  go  "), "{out}");
+    assert!(
+        inside.contains("    imports demo:text/textkit@0.1.0 from textkit"),
+        "{out}"
     );
+    assert!(inside.contains("Go program and runtime"), "{out}");
 
     for (name, bytes) in [
         ("empty.wasm", Vec::new()),

@@ -60,7 +60,9 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     })?;
     let bindings = fresh_dir(&input.work_dir.join("bindings"))?;
     let objects = fresh_dir(&input.work_dir.join("obj"))?;
+    let started = std::time::Instant::now();
     let header = write_bindings(input, &bindings)?;
+    let bindings_time = started.elapsed();
 
     let sources: Vec<PathBuf> = crate::source_files(input.source_dir)
         .map_err(|e| io(format!("read `{}`", input.source_dir.display()), e))?
@@ -141,6 +143,7 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             encoding: input.options.string_encoding,
         },
         inputs: crate::watched(inputs, &skip),
+        bindings: Some(bindings_time),
     })
 }
 

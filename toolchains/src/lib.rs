@@ -70,6 +70,9 @@ pub struct Built {
     /// Files outside the component's folder that the build read, as its compiler reports
     /// them (absolute paths; toolchain and registry files left out).
     pub inputs: Vec<PathBuf>,
+    /// How long generating bindings took, where compose generates them before the compiler
+    /// runs (Go, C); Rust's and Python's compilers generate their own.
+    pub bindings: Option<std::time::Duration>,
 }
 
 /// The bytes a build produced.
@@ -155,6 +158,7 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             Ok(Built {
                 output: Output::Component(bytes),
                 inputs: Vec::new(),
+                bindings: None,
             })
         }
     }

@@ -82,6 +82,7 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     Ok(Built {
         output: Output::Component(bytes),
         inputs: imported_files(tools, &componentize, input, &main),
+        bindings: None,
     })
 }
 

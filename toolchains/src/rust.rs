@@ -80,6 +80,7 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     Ok(Built {
         output: Output::Component(bytes),
         inputs: inputs(&artifact),
+        bindings: None,
     })
 }
 

@@ -13,6 +13,10 @@ pub struct Args {
     manifest: ManifestArg,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Print how long each step of each component took (bindings, compile, componentize,
+    /// check, preinit), then the link and the compile for the first run.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// How a build may use registries.
@@ -51,7 +55,7 @@ impl RegistryArgs {
 
 pub fn exec(args: Args) -> miette::Result<i32> {
     let manifest = args.manifest.load()?;
-    let report = build(&manifest, args.registry.options())?;
+    let report = build_timed(&manifest, args.registry.options(), args.timings)?;
     if crate::output::json() {
         for c in &report.components {
             crate::output::emit(&Message::component(c));
@@ -74,7 +78,19 @@ pub fn build(
     manifest: &compose_project::Manifest,
     options: ops::BuildOptions,
 ) -> miette::Result<ops::BuildReport> {
+    build_timed(manifest, options, false)
+}
+
+/// Builds the project, printing progress and, with `timings`, how long each step took.
+fn build_timed(
+    manifest: &compose_project::Manifest,
+    options: ops::BuildOptions,
+    timings: bool,
+) -> miette::Result<ops::BuildReport> {
     let started = Instant::now();
+    // When the link and the compile for the first run started, for `--timings`.
+    let mut linking: Option<Instant> = None;
+    let mut compiling: Option<Instant> = None;
     let home = ComposeHome::from_env();
     let mut steps = Steps::new();
     // The build's own steps after the components (link, compile) share one spinner.
@@ -110,6 +126,7 @@ pub fn build(
             component,
             bytes,
             elapsed,
+            ..
         } => steps.finish(
             component,
             "Built",
@@ -120,25 +137,35 @@ pub fn build(
             ),
         ),
         BuildEvent::Pulling { what } => steps.line("Pulling", what),
-        BuildEvent::Linking { root } => steps.start(
-            RESULT,
-            "Linking",
-            &format!("{} (root: {root})", manifest.name),
-        ),
-        BuildEvent::Compiling { output } => steps.start(
-            RESULT,
-            "Compiling",
-            &format!(
-                "{} (for the first run; cached)",
-                output
-                    .strip_prefix(&manifest.root_dir)
-                    .unwrap_or(output)
-                    .display()
-            ),
-        ),
+        BuildEvent::Linking { root } => {
+            linking = Some(Instant::now());
+            steps.start(
+                RESULT,
+                "Linking",
+                &format!("{} (root: {root})", manifest.name),
+            )
+        }
+        BuildEvent::Compiling { output } => {
+            compiling = Some(Instant::now());
+            steps.start(
+                RESULT,
+                "Compiling",
+                &format!(
+                    "{} (for the first run; cached)",
+                    output
+                        .strip_prefix(&manifest.root_dir)
+                        .unwrap_or(output)
+                        .display()
+                ),
+            )
+        }
     });
     drop(steps);
+    let finished = Instant::now();
     let report = report?;
+    if timings {
+        print_timings(&report, linking, compiling, finished);
+    }
     let shown = report
         .output
         .strip_prefix(&manifest.root_dir)
@@ -154,4 +181,50 @@ pub fn build(
         ),
     );
     Ok(report)
+}
+
+/// The `--timings` table: each component's steps, then the link and the first-run compile.
+fn print_timings(
+    report: &ops::BuildReport,
+    linking: Option<Instant>,
+    compiling: Option<Instant>,
+    finished: Instant,
+) {
+    let width = report
+        .components
+        .iter()
+        .map(|c| c.name.len() + c.language.len() + 3)
+        .max()
+        .unwrap_or(0);
+    eprintln!("Timings:");
+    for c in &report.components {
+        let label = format!("{} ({})", c.name, c.language);
+        if c.timings.is_empty() {
+            eprintln!("  {label:<width$}  fresh (reused)");
+            continue;
+        }
+        let total: f64 = c.timings.iter().map(|t| t.seconds).sum();
+        let steps: Vec<String> = c
+            .timings
+            .iter()
+            .map(|t| format!("{} {:.2}s", t.step, t.seconds))
+            .collect();
+        eprintln!("  {label:<width$}  {}  = {total:.2}s", steps.join("  "));
+    }
+    let link_end = compiling.unwrap_or(finished);
+    match linking {
+        Some(start) => eprintln!(
+            "  {:<width$}  {:.2}s",
+            "link",
+            (link_end - start).as_secs_f64()
+        ),
+        None => eprintln!("  {:<width$}  fresh (reused)", "link"),
+    }
+    if let Some(start) = compiling {
+        eprintln!(
+            "  {:<width$}  {:.2}s",
+            "compile for the first run",
+            (finished - start).as_secs_f64()
+        );
+    }
 }

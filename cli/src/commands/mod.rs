@@ -3,6 +3,7 @@ pub mod build;
 pub mod cache;
 pub mod check;
 pub mod doctor;
+pub mod graph;
 pub mod inspect;
 pub mod new;
 pub mod publish;

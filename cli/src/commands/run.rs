@@ -17,6 +17,10 @@ use crate::progress::Steps;
 pub struct Args {
     /// A component file to run instead of the project's composed result.
     file: Option<PathBuf>,
+    /// Compose FILE with this library first, in memory (repeat for more): each import of
+    /// FILE is taken from the one plug that exports it, as a build would link it.
+    #[arg(long, value_name = "LIB.wasm", requires = "file")]
+    plug: Vec<PathBuf>,
     /// Call one exported function instead of running the command, e.g.
     /// `--invoke 'greeter.greet({name: "Ada", languages: []})'` (arguments and results in WAVE).
     #[arg(long, value_name = "CALL")]
@@ -50,6 +54,27 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     let grants = ops::grants_for(manifest.as_ref(), cli_grants, &args.grants.env)?;
     let limits = ops::limits_for(manifest.as_ref(), limits);
     let described = grants.describe();
+    let plugged = match &args.file {
+        Some(file) if !args.plug.is_empty() => Some(ops::plug(file, &args.plug)?),
+        _ => None,
+    };
+    if let Some(plugged) = &plugged {
+        for unused in &plugged.unused {
+            status(
+                "Warning",
+                &format!("plug `{unused}` provides nothing that is imported; it is left out"),
+            );
+        }
+    }
+    if let (true, Some(plugged)) = (args.explain, &plugged) {
+        println!("{}: composed in memory", plugged.name);
+        for edge in &plugged.graph.edges {
+            println!(
+                "  {} imports {} from {}",
+                edge.importer, edge.interface, edge.exporter
+            );
+        }
+    }
     if args.explain {
         // What a run would be, without building or running anything.
         let path = match (&args.file, &manifest) {
@@ -70,6 +95,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         return Ok(0);
     }
     let path = match (args.file, &manifest) {
+        (Some(_), _) if plugged.is_some() => PathBuf::new(),
         (Some(file), _) => file,
         (None, Some(m)) => super::build::build(m, args.build.options())?.output,
         (None, None) => unreachable!("a manifest is loaded when no file is given"),
@@ -103,7 +129,12 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             );
         },
     };
-    match ops::run(&path, request, &ComposeHome::from_env()) {
+    let home = ComposeHome::from_env();
+    let outcome = match &plugged {
+        Some(plugged) => ops::run_plugged(plugged, request, &home),
+        None => ops::run(&path, request, &home),
+    };
+    match outcome {
         Ok(RunOutcome::Exited(code)) => Ok(code),
         Ok(RunOutcome::Returned(invoked)) => {
             for result in &invoked.results {

@@ -18,6 +18,10 @@ pub struct Args {
     /// `host/repository:tag`), instead of the project's composed result.
     #[arg(value_name = "FILE|REFERENCE")]
     target: Option<String>,
+    /// Compose the handler with this library first, in memory (repeat for more), as `compose
+    /// run --plug` does.
+    #[arg(long, value_name = "LIB.wasm", requires = "target")]
+    plug: Vec<PathBuf>,
     /// Where to listen: `IP:PORT`, `localhost:PORT` or `:PORT` (on 127.0.0.1); port 0 takes
     /// any free port (the one taken is printed).
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
@@ -120,6 +124,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     }
     let request = ServeRequest {
         path,
+        plugs: args.plug,
         addr: args.addr,
         config: ServeConfig {
             grants,

@@ -68,6 +68,11 @@ pub(super) fn parse(
     };
     let include = include(at, root_dir, &name, language, &c.include)?;
     let preinit = preinit(at, &name, language, c.preinit.as_ref())?;
+    let max_size = c
+        .max_size
+        .as_ref()
+        .map(|v| super::budget(at, v))
+        .transpose()?;
     Ok(ComponentDecl {
         name,
         source,
@@ -76,6 +81,7 @@ pub(super) fn parse(
         bindings,
         include,
         preinit,
+        max_size,
     })
 }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use compose_linker::Wiring;
 use compose_toolchains::{BindingOptions, Language};
 use miette::{NamedSource, SourceSpan};
+use toml::Spanned;
 
 use crate::error::ManifestDiagnostic;
 use crate::ProjectError;
@@ -21,8 +22,24 @@ pub use run::RunDefaults;
 /// The manifest's file name.
 pub const FILE_NAME: &str = "compose.toml";
 
+/// A `max-size` value: a size such as `3MiB`, pointed at when it is not one.
+pub(super) fn budget(at: &Locator<'_>, value: &Spanned<String>) -> Result<Budget, ProjectError> {
+    let bytes = compose_runtime::parse_size(value.get_ref()).map_err(|message| {
+        at.error(
+            value.span(),
+            format!("bad `max-size`: {message}"),
+            "bad size",
+            Some("write a size such as \"3MiB\", \"512KiB\" or a number of bytes".into()),
+        )
+    })?;
+    Ok(Budget {
+        bytes,
+        span: value.span(),
+    })
+}
+
 /// The keys compose.toml knows, for the help of an unknown one.
-const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include; [compose] root, wire, host-imports; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
+const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size; [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
 
 /// A checked manifest. Paths are absolute.
 #[derive(Debug, Clone)]
@@ -45,6 +62,8 @@ pub struct Manifest {
     pub host_imports: Vec<String>,
     /// `[run]`: grants every `compose run` of this project gets.
     pub run: RunDefaults,
+    /// `[compose] max-size`: the most the composed result may weigh.
+    pub max_size: Option<Budget>,
     source: String,
     name_span: Range<usize>,
     /// Where each wiring entry is written: (importer or none, import) → span.
@@ -81,6 +100,15 @@ pub struct ComponentDecl {
     /// `preinit = true`: the built component is snapshotted after its start-up code ran, so
     /// its instances skip that start-up (Rust, Go and C components).
     pub preinit: bool,
+    /// `max-size = "3MiB"`: the most the built component may weigh.
+    pub max_size: Option<Budget>,
+}
+
+/// A size budget (`max-size`) and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    pub bytes: u64,
+    pub span: Range<usize>,
 }
 
 impl ComponentDecl {
@@ -200,6 +228,10 @@ impl Manifest {
             Some(c) => wire::parse(&at, &c.wire, &components)?,
             None => Default::default(),
         };
+        let max_size = compose
+            .and_then(|c| c.max_size.as_ref())
+            .map(|v| budget(&at, v))
+            .transpose()?;
         let run = match &raw.run {
             Some(r) => run::parse(&at, &root_dir, r)?,
             None => RunDefaults::default(),
@@ -215,6 +247,7 @@ impl Manifest {
             wire_spans,
             host_imports: compose.map(|c| c.host_imports.clone()).unwrap_or_default(),
             run,
+            max_size,
             root_dir,
             source,
         })

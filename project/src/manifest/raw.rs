@@ -43,6 +43,8 @@ pub struct RawComponent {
     #[serde(default)]
     pub include: Vec<Spanned<String>>,
     pub preinit: Option<Spanned<bool>>,
+    #[serde(rename = "max-size")]
+    pub max_size: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +55,7 @@ pub struct RawCompose {
     pub wire: BTreeMap<Spanned<String>, Spanned<RawWire>>,
     #[serde(default)]
     pub host_imports: Vec<String>,
+    pub max_size: Option<Spanned<String>>,
 }
 
 /// An entry of `[compose.wire]`: `"import" = "provider"` for every importer, or a table

@@ -5,7 +5,9 @@ mod build;
 mod cache;
 mod differential;
 mod fetch;
+mod graph;
 mod new;
+mod plug;
 mod publish;
 mod run;
 mod serve;
@@ -13,13 +15,21 @@ mod test;
 mod wit;
 
 pub use add::{add_component, AddRequest};
-pub use build::{build, BuildEvent, BuildReport, ComponentReport, StartUpRead};
+pub use build::{build, BuildEvent, BuildReport, ComponentReport, StartUpRead, Timing};
 pub use cache::{cache_clean, cache_gc, cache_info, CacheInfo};
+pub use compose_linker::graph::{Edge as GraphEdge, Node as GraphNode, Piece};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;
+pub use graph::{graph_of_build, graph_of_file, render_graph, write_graph, GraphFormat};
+
+/// The host's interfaces a graph node takes, grouped by package.
+pub fn host_groups(node: &GraphNode) -> Vec<(String, Vec<String>)> {
+    compose_linker::Graph::host_groups(node)
+}
 pub use new::{new_project, Template};
+pub use plug::{plug, Plugged};
 pub use publish::{publish, pull, wit_package, Published};
-pub use run::{grants_for, limits_for, run, Compiling, RunOutcome, RunRequest};
+pub use run::{grants_for, limits_for, run, run_plugged, Compiling, RunOutcome, RunRequest};
 pub use serve::{serve, ServeNotice, ServeRequest, Watch};
 pub use test::{read_test_file, test, test_limits, CaseResult, TestFile, TestReport};
 pub use wit::{

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use compose_runtime::{Caching, EnvGrant, Grants, Invoked, Limits, Runtime};
+use compose_runtime::{Caching, EnvGrant, Grants, Invoked, Limits, Loaded, RunError, Runtime};
 
 use crate::{ComposeHome, Manifest, ProjectError};
 
@@ -87,23 +87,59 @@ pub fn run(
     home: &ComposeHome,
 ) -> Result<RunOutcome, ProjectError> {
     let runtime = Runtime::new(Some(home.compiled_cache()), request.limits)?;
-    let mut started = false;
-    let loaded = runtime.load_file(path, &mut |caching| {
-        started = true;
-        (request.compiling)(path, Compiling::Started(caching))
-    });
-    if started {
-        (request.compiling)(path, Compiling::Over);
-    }
-    let loaded = loaded?;
-    if let Some(call) = request.invoke {
-        let invoked = runtime.invoke(&loaded, call, request.grants, request.limits)?;
-        return Ok(RunOutcome::Returned(invoked));
-    }
+    let loaded = compile_once(path, request, |compiling| {
+        runtime.load_file(path, compiling)
+    })?;
     let program = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "main".into());
-    let code = runtime.run_command(&loaded, &program, request.grants, request.limits)?;
+    execute(&runtime, &loaded, &program, request)
+}
+
+/// Runs a composition made for this run (`--plug`), as [`run`] runs a file.
+pub fn run_plugged(
+    plugged: &super::Plugged,
+    request: RunRequest<'_>,
+    home: &ComposeHome,
+) -> Result<RunOutcome, ProjectError> {
+    let runtime = Runtime::new(Some(home.compiled_cache()), request.limits)?;
+    let shown = Path::new(&plugged.name);
+    let loaded = compile_once(shown, request, |compiling| {
+        runtime.load_with(&plugged.name, &plugged.bytes, compiling)
+    })?;
+    let program = plugged.graph.root().map_or("main", |n| n.name.as_str());
+    execute(&runtime, &loaded, program, request)
+}
+
+/// Loads with `load`, telling the request when a compilation starts and ends.
+fn compile_once(
+    shown: &Path,
+    request: RunRequest<'_>,
+    load: impl FnOnce(&mut dyn FnMut(Caching)) -> Result<Loaded, RunError>,
+) -> Result<Loaded, ProjectError> {
+    let mut started = false;
+    let loaded = load(&mut |caching| {
+        started = true;
+        (request.compiling)(shown, Compiling::Started(caching))
+    });
+    if started {
+        (request.compiling)(shown, Compiling::Over);
+    }
+    Ok(loaded?)
+}
+
+/// Runs a loaded component as a command, or invokes one function.
+fn execute(
+    runtime: &Runtime,
+    loaded: &Loaded,
+    program: &str,
+    request: RunRequest<'_>,
+) -> Result<RunOutcome, ProjectError> {
+    if let Some(call) = request.invoke {
+        let invoked = runtime.invoke(loaded, call, request.grants, request.limits)?;
+        return Ok(RunOutcome::Returned(invoked));
+    }
+    let code = runtime.run_command(loaded, program, request.grants, request.limits)?;
     Ok(RunOutcome::Exited(code))
 }

@@ -19,6 +19,8 @@ const WATCH_EVERY: Duration = Duration::from_millis(300);
 pub struct ServeRequest {
     /// The component file.
     pub path: PathBuf,
+    /// Libraries to compose it with first, in memory (`--plug`); read again at each reload.
+    pub plugs: Vec<PathBuf>,
     /// Where to listen (`127.0.0.1:0` takes any free port).
     pub addr: SocketAddr,
     /// Grants, limits, concurrency of each request.
@@ -61,7 +63,7 @@ pub fn serve(
         &request.config.limits,
         Allocation::Pooled { instances },
     )?);
-    let handler = load_handler(&runtime, &request.path)?;
+    let handler = load_handler(&runtime, &request.path, &request.plugs)?;
     let server = Server::bind(request.addr, handler, request.config)?;
     let notice = Arc::new(notice);
     let stopped = Arc::new(AtomicBool::new(false));
@@ -72,7 +74,10 @@ pub fn serve(
             notice.clone(),
             stopped.clone(),
         );
-        std::thread::spawn(move || watching(watch, &runtime, &reloader, &*notice, &stopped));
+        let plugs = request.plugs.clone();
+        std::thread::spawn(move || {
+            watching(watch, &plugs, &runtime, &reloader, &*notice, &stopped)
+        });
     }
     let events = notice.clone();
     let served = server.run(move |event| events(&ServeNotice::Server(event.clone())));
@@ -80,14 +85,24 @@ pub fn serve(
     Ok(served?)
 }
 
-fn load_handler(runtime: &Runtime, path: &Path) -> Result<compose_runtime::Handler, ProjectError> {
-    let loaded = runtime.load_file(path, &mut |_| {})?;
+fn load_handler(
+    runtime: &Runtime,
+    path: &Path,
+    plugs: &[PathBuf],
+) -> Result<compose_runtime::Handler, ProjectError> {
+    let loaded = if plugs.is_empty() {
+        runtime.load_file(path, &mut |_| {})?
+    } else {
+        let plugged = super::plug(path, plugs)?;
+        runtime.load_with(&plugged.name, &plugged.bytes, &mut |_| {})?
+    };
     Ok(runtime.handler(&loaded)?)
 }
 
 /// Looks at the sources every [`WATCH_EVERY`]; after a change, rebuilds and swaps.
 fn watching(
     mut watch: Watch,
+    plugs: &[PathBuf],
     runtime: &Runtime,
     reloader: &Reloader,
     notice: &dyn Fn(&ServeNotice),
@@ -102,7 +117,7 @@ fn watching(
         }
         notice(&ServeNotice::Rebuilding);
         let reloaded = (watch.rebuild)().and_then(|path| {
-            load_handler(runtime, &path)
+            load_handler(runtime, &path, plugs)
                 .map(|handler| (path, handler))
                 .map_err(|e| format!("{:?}", miette::Report::new(e)))
         });

@@ -181,6 +181,11 @@ pub struct Inspection {
     pub exports: Vec<String>,
     /// Components and core modules nested inside, depth first.
     pub nested: Vec<Nested>,
+    /// For a composition: its component instances (named), who imports what from whom,
+    /// and what each is made of. Empty for anything else.
+    pub graph: compose_linker::Graph,
+    /// For a lone component: the core modules it is made of, largest first.
+    pub pieces: Vec<compose_linker::graph::Piece>,
 }
 
 /// A component or core module inside another.
@@ -209,6 +214,8 @@ pub fn inspect_bytes(bytes: &[u8], what: &str) -> Result<Inspection, ProjectErro
             imports: Vec::new(),
             exports: Vec::new(),
             nested: Vec::new(),
+            graph: Default::default(),
+            pieces: Vec::new(),
         });
     }
     let (kind, imports, exports) = match decode(&bytes, &what)? {
@@ -219,12 +226,22 @@ pub fn inspect_bytes(bytes: &[u8], what: &str) -> Result<Inspection, ProjectErro
     };
     let mut nested = Vec::new();
     nested_parts(&bytes, 1, &mut nested);
+    // A file that decoded is read again for its graph; one that does not read as a
+    // composition (a WIT package, a lone component) has none.
+    let graph = compose_linker::Graph::read(&bytes).unwrap_or_default();
+    let pieces = if kind == "component" && graph.nodes.is_empty() {
+        compose_linker::graph::pieces_of_component(&bytes).0
+    } else {
+        Vec::new()
+    };
     Ok(Inspection {
         kind,
         size: bytes.len(),
         imports,
         exports,
         nested,
+        graph,
+        pieces,
     })
 }
 

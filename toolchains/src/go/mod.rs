@@ -64,7 +64,9 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
     let stage = input.work_dir.join("go-src");
     stage_sources(input.source_dir, &stage)?;
     let kind = module_kind(input.source_dir)?;
+    let started = std::time::Instant::now();
     write_bindings(input, &stage, &pkg_dir, kind)?;
+    let bindings = started.elapsed();
 
     let out = input.work_dir.join("core.wasm");
     let mut cmd = go_command(&go, &stage);
@@ -87,6 +89,7 @@ pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainEr
             encoding: crate::StringEncoding::Utf8,
         },
         inputs,
+        bindings: Some(bindings),
     })
 }
 

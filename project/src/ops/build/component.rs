@@ -9,7 +9,7 @@ use compose_toolchains::{BuildInput, ModuleKind, Output, StringEncoding};
 use compose_wit::wit_parser::WorldId;
 
 use super::fingerprint::Fingerprint;
-use super::{BuildEvent, Context};
+use super::{BuildEvent, Context, Timing};
 use crate::manifest::ComponentDecl;
 use crate::ProjectError;
 
@@ -22,6 +22,8 @@ pub(super) struct Ready {
     pub artifact: PathBuf,
     /// The digest of everything it was built from.
     pub digest: String,
+    /// How long each step of its build took (none when it was fresh).
+    pub timings: Vec<Timing>,
 }
 
 impl Ready {
@@ -80,6 +82,7 @@ pub(super) fn build(
             fresh: true,
             artifact,
             digest: now.digest(),
+            timings: Vec::new(),
         }));
     }
 
@@ -112,7 +115,15 @@ pub(super) fn build(
         include: &decl.include,
         jobs: Some(cx.jobs),
     };
+    let mut timings = Timings::default();
     let built = compose_toolchains::build(&input, cx.home.tools())?;
+    let compiled = timings.lap();
+    if let Some(bindings) = built.bindings.filter(|b| *b <= compiled) {
+        timings.add("bindings", bindings);
+        timings.add("compile", compiled - bindings);
+    } else {
+        timings.add("compile", compiled);
+    }
     // A core module with a reactor's start-up is snapshotted before the WASI adapter joins
     // it: preview 1 has no handles to lose (see compose_runtime's preinit). Go commands
     // have one too (they are built as reactors); C commands start up inside `_start`.
@@ -126,7 +137,9 @@ pub(super) fn build(
             encoding,
         } => {
             let bytes = if preinit_core {
-                preinitialize(cx, decl, &bytes)?
+                let bytes = preinitialize(cx, decl, &bytes)?;
+                timings.step("preinit");
+                bytes
             } else {
                 bytes
             };
@@ -139,21 +152,26 @@ pub(super) fn build(
                 StringEncoding::Utf16 => compose_linker::StringEncoding::UTF16,
                 StringEncoding::CompactUtf16 => compose_linker::StringEncoding::CompactUTF16,
             };
-            compose_linker::componentize(
+            let component = compose_linker::componentize(
                 &decl.name,
                 &bytes,
                 &cx.wit.resolve,
                 world,
                 adapter,
                 encoding,
-            )?
+            )?;
+            timings.step("componentize");
+            component
         }
     };
     if let Err(e) = check_world(cx, decl, &bytes, world) {
         return Ok(Err(e));
     }
+    timings.step("check");
     let bytes = if decl.preinit && !preinit_core {
-        preinitialize(cx, decl, &bytes)?
+        let bytes = preinitialize(cx, decl, &bytes)?;
+        timings.step("preinit");
+        bytes
     } else {
         bytes
     };
@@ -163,17 +181,58 @@ pub(super) fn build(
         .map_err(io(format!("read the sources of `{}`", decl.name)))?;
     dir.write("fingerprint.json", &done.to_bytes())
         .map_err(io(format!("write `{}`", stamp.display())))?;
+    timings.step("write");
     cx.tell(BuildEvent::Built {
         component: &decl.name,
         bytes: bytes.len(),
         elapsed: started.elapsed(),
+        timings: &timings.steps,
     });
     Ok(Ok(Ready {
         bytes: Some(bytes),
         fresh: false,
         artifact,
         digest: done.digest(),
+        timings: timings.steps,
     }))
+}
+
+/// The steps of one component's build, timed one after another.
+struct Timings {
+    steps: Vec<Timing>,
+    since: Instant,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            steps: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+}
+
+impl Timings {
+    /// The time since the last step ended, and a new lap.
+    fn lap(&mut self) -> std::time::Duration {
+        let now = Instant::now();
+        let elapsed = now - self.since;
+        self.since = now;
+        elapsed
+    }
+
+    fn add(&mut self, step: &'static str, elapsed: std::time::Duration) {
+        self.steps.push(Timing {
+            step: step.to_string(),
+            seconds: elapsed.as_secs_f64(),
+        });
+    }
+
+    /// Ends `step` now.
+    fn step(&mut self, step: &'static str) {
+        let elapsed = self.lap();
+        self.add(step, elapsed);
+    }
 }
 
 /// `bytes` (a component, or the reactor module it is made from) snapshotted after its

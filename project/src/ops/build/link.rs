@@ -47,6 +47,8 @@ pub(super) fn link(
         report.fresh = all_fresh;
         for c in &mut report.components {
             c.fresh = ready.iter().any(|(d, _, r)| d.name == c.name && r.fresh);
+            // Nothing was built this time.
+            c.timings.clear();
         }
         return Ok(report);
     }
@@ -71,6 +73,7 @@ pub(super) fn link(
                 .render_location(cx.wit.resolve.worlds[world].span),
             imports: part.import_names(),
             exports: part.export_names(),
+            timings: r.timings.clone(),
         });
     }
     composition

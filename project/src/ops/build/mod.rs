@@ -3,6 +3,7 @@
 //! linked (or reused) → the result and its report, written atomically into
 //! `target/compose/<profile>/`, with the build folder locked against a concurrent build.
 
+mod budget;
 mod component;
 mod fingerprint;
 mod link;
@@ -49,6 +50,8 @@ pub enum BuildEvent<'a> {
         component: &'a str,
         bytes: usize,
         elapsed: Duration,
+        /// How long each step took: bindings, compile, componentize, check, preinit, write.
+        timings: &'a [Timing],
     },
     /// An artifact is being pulled from a registry (or taken from the cache).
     Pulling { what: &'a str },
@@ -98,6 +101,17 @@ pub struct ComponentReport {
     /// The interfaces (and functions) it imports and exports.
     pub imports: Vec<String>,
     pub exports: Vec<String>,
+    /// How long each step of its build took (empty when it was reused).
+    #[serde(default)]
+    pub timings: Vec<Timing>,
+}
+
+/// One timed step of a component's build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// `bindings`, `compile`, `componentize`, `check`, `preinit` or `write`.
+    pub step: String,
+    pub seconds: f64,
 }
 
 /// What every step of one build shares.
@@ -215,6 +229,7 @@ pub fn build(
         }
     }
     let report = link::link(&cx, root, ready)?;
+    budget::check(manifest, &report)?;
     precompile(manifest, home, &report, &cx)?;
     Ok(report)
 }
