@@ -45,12 +45,18 @@ pub enum Message<'a> {
         artifact: &'a Path,
         imports: &'a [String],
         exports: &'a [String],
+        /// Its size, and its budget (`max-size`) if it has one.
+        size: usize,
+        max_size: Option<u64>,
     },
     /// The end of `compose check`.
     CheckFinished {
         success: bool,
         components: usize,
         output: &'a Path,
+        /// The result's size, and its budget (`[compose] max-size`) if it has one.
+        size: usize,
+        max_size: Option<u64>,
         wasi_imports: Vec<&'a str>,
         host_imports: Vec<&'a str>,
     },
@@ -147,7 +153,7 @@ impl<'a> Message<'a> {
     }
 
     /// The `component-checked` message of a build's component.
-    pub fn checked(c: &'a ComponentReport) -> Self {
+    pub fn checked(c: &'a ComponentReport, max_size: Option<u64>) -> Self {
         Message::ComponentChecked {
             component: &c.name,
             world: &c.world,
@@ -156,6 +162,8 @@ impl<'a> Message<'a> {
             artifact: &c.artifact,
             imports: &c.imports,
             exports: &c.exports,
+            size: c.size,
+            max_size,
         }
     }
 

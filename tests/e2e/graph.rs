@@ -302,6 +302,18 @@ fn budgets_hold_until_a_component_or_the_result_outgrows_them() {
 
     edit(&manifest, "max-size = \"64KiB\"", "max-size = \"10MiB\"");
     compose_in(dir, &["build"]).ok();
+    compose_in(dir, &["check"])
+        .ok()
+        .stderr_has(&["greeter is ", "within its budget of 10.0 MiB (max-size)"]);
+    let checked = compose_in(dir, &["check", "--message-format", "json"]).ok();
+    let greeter = checked
+        .stdout
+        .lines()
+        .map(json)
+        .find(|m| m["type"] == "component-checked" && m["component"] == "greeter")
+        .unwrap_or_else(|| panic!("{checked}"));
+    assert_eq!(greeter["max_size"], 10 * 1024 * 1024);
+    assert!(greeter["size"].as_u64().unwrap() > 64 * 1024);
     edit(
         &manifest,
         "root = \"app\"\n",

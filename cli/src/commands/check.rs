@@ -27,8 +27,14 @@ pub fn exec(args: Args) -> miette::Result<i32> {
 
 fn show(manifest: &Manifest, report: &BuildReport) {
     for c in &report.components {
+        let budget = manifest
+            .components
+            .iter()
+            .find(|d| d.name == c.name)
+            .and_then(|d| d.max_size.as_ref())
+            .map(|b| b.bytes);
         if json() {
-            emit(&Message::checked(c));
+            emit(&Message::checked(c, budget));
         } else {
             status(
                 "Checked",
@@ -40,6 +46,9 @@ fn show(manifest: &Manifest, report: &BuildReport) {
                     list(&c.exports)
                 ),
             );
+            if let Some(budget) = budget {
+                status("Checked", &within(&c.name, c.size, budget));
+            }
         }
     }
     let (named, wasi): (Vec<&str>, Vec<&str>) = report
@@ -52,6 +61,8 @@ fn show(manifest: &Manifest, report: &BuildReport) {
             success: true,
             components: report.components.len(),
             output: &report.output,
+            size: report.size,
+            max_size: manifest.max_size.as_ref().map(|b| b.bytes),
             wasi_imports: wasi,
             host_imports: named,
         });
@@ -68,7 +79,20 @@ fn show(manifest: &Manifest, report: &BuildReport) {
                 }
             ),
         );
+        if let Some(budget) = &manifest.max_size {
+            status("Checked", &within("the result", report.size, budget.bytes));
+        }
     }
+}
+
+/// `greeter is 2.6 MiB, within its budget of 3.0 MiB (max-size)`; a build over a budget
+/// fails before this is printed.
+fn within(what: &str, size: usize, budget: u64) -> String {
+    format!(
+        "{what} is {}, within its budget of {} (max-size)",
+        crate::output::size(size),
+        crate::output::size(usize::try_from(budget).unwrap_or(usize::MAX))
+    )
 }
 
 fn list<T: AsRef<str>>(items: &[T]) -> String {
