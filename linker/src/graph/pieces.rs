@@ -37,6 +37,8 @@ pub(super) struct ModuleFacts {
     pub adapter: bool,
     /// Whether it defines a linear memory (a program does; wit-component's glue does not).
     pub memory: bool,
+    /// Whether it is a shared library (a `dylink.0` section), linked by wit-component.
+    pub dylib: bool,
 }
 
 impl ModuleFacts {
@@ -49,6 +51,7 @@ impl ModuleFacts {
                 let range = reader.range();
                 self.data += range.end - range.start;
             }
+            Payload::CustomSection(section) if section.name() == "dylink.0" => self.dylib = true,
             Payload::CustomSection(section) if section.name().starts_with(".debug") => {
                 self.debug += section.data().len() as u64;
             }
@@ -114,6 +117,9 @@ impl ModuleFacts {
         }
         if self.languages.iter().any(|l| l.starts_with('C')) {
             return "C program".into();
+        }
+        if self.dylib {
+            return "shared library".into();
         }
         if !self.memory && self.size < 64 * 1024 {
             return "glue (wit-component)".into();

@@ -30,18 +30,10 @@ impl GraphFormat {
 
 /// The graph of the composed file at `path`.
 pub fn graph_of_file(path: &Path) -> Result<Graph, ProjectError> {
-    let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
-        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
-    let what = path.display().to_string();
-    // Validated and decoded first: a broken file gets the validator's own words.
-    if let compose_wit::decode::Decoded::WitPackage { name, .. } =
-        compose_wit::decode::decode(&bytes, &what)?
-    {
-        return Err(ProjectError::Input {
-            message: format!("`{what}` is the WIT package `{name}`: it holds no components"),
-            help: "give a composed component (`compose build` writes one to target/compose/<profile>/)".into(),
-        });
-    }
+    let bytes = super::wit::read_component(
+        path,
+        "give a composed component (`compose build` writes one to target/compose/<profile>/)",
+    )?;
     Graph::read(&bytes).map_err(|e| located(path, e))
 }
 

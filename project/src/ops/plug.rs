@@ -27,18 +27,11 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     let mut composition = Composition::new();
     let mut names = Vec::new();
     for path in std::iter::once(&app.to_path_buf()).chain(plugs) {
-        let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
-            .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+        let bytes = super::wit::read_component(
+            path,
+            "plug in components: a library's built `.wasm` (target/compose/<profile>/components/<name>/<name>.wasm in a project)",
+        )?;
         let name = unique_name(path, &names);
-        let what = path.display().to_string();
-        if let compose_wit::decode::Decoded::WitPackage { name, .. } =
-            compose_wit::decode::decode(&bytes, &what)?
-        {
-            return Err(ProjectError::Input {
-                message: format!("`{what}` is the WIT package `{name}`, not a component"),
-                help: "plug in components: a library's built `.wasm` (target/compose/<profile>/components/<name>/<name>.wasm in a project)".into(),
-            });
-        }
         composition.add(&name, bytes)?;
         names.push(name);
     }

@@ -278,3 +278,19 @@ fn nested_parts(bytes: &[u8], depth: usize, out: &mut Vec<Nested>) {
         open += 1;
     }
 }
+
+/// Reads the component file at `path`, validated; a WIT package (a component in form, but
+/// holding only types) is refused, with `help` saying what to give instead.
+pub(crate) fn read_component(path: &Path, help: &str) -> Result<Vec<u8>, ProjectError> {
+    let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
+        .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+    let what = path.display().to_string();
+    // Validated and decoded first: a broken file gets the validator's own words.
+    if let Decoded::WitPackage { name, .. } = decode(&bytes, &what)? {
+        return Err(ProjectError::Input {
+            message: format!("`{what}` is the WIT package `{name}`, not a component"),
+            help: help.to_string(),
+        });
+    }
+    Ok(bytes)
+}
