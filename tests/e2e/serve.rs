@@ -647,3 +647,65 @@ fn a_handler_plugged_with_its_library_serves_like_the_build() {
         "no plug exports it",
     ]);
 }
+
+#[test]
+fn watch_reloads_when_a_plugged_library_changes() {
+    // The handler and its Go greeter as two files; the greeter is then rebuilt with another
+    // greeting and copied over its plug.
+    let project = copy_example("http-rust-go");
+    compose_in(project.path(), &["build"]).ok();
+    let parts = project.path().join("target/compose/dev/components");
+    let files = tempfile::tempdir().unwrap();
+    let (app, greeter) = (
+        files.path().join("app.wasm"),
+        files.path().join("greeter.wasm"),
+    );
+    std::fs::copy(parts.join("app/app.wasm"), &app).unwrap();
+    std::fs::copy(parts.join("greeter/greeter.wasm"), &greeter).unwrap();
+    let server = Server::compose(&app, &["--watch", "--plug", greeter.to_str().unwrap()]);
+    let hello = || server.get("/hello?name=Ada").text();
+    assert!(
+        hello().starts_with("Hello, Ada! Greetings from Go"),
+        "{}",
+        hello()
+    );
+    let wait_for = |what: &str, said: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !said() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no {what} within a minute:\n{}",
+                server.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Replaced whole (renamed into place), as a build writes it.
+    let replace = |from: &Path| {
+        let tmp = files.path().join("greeter.wasm.tmp");
+        std::fs::copy(from, &tmp).unwrap();
+        std::fs::rename(&tmp, &greeter).unwrap();
+    };
+    // A library of another interface: the reload fails, the old one keeps answering.
+    replace(&repo().join("tests/broken/_components/greeter.wasm"));
+    wait_for("failed reload", &|| {
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("the previous component, since this one failed")
+    });
+    assert!(hello().starts_with("Hello, Ada! Greetings from Go"));
+    // The same interface, another greeting: served from the next request on.
+    edit(
+        &project
+            .path()
+            .join("greeter/export_demo_greet_greeter/greeter.go"),
+        "Greetings from Go",
+        "Greetings from a new Go",
+    );
+    compose_in(project.path(), &["build"]).ok();
+    replace(&parts.join("greeter/greeter.wasm"));
+    wait_for("reload", &|| hello().contains("Greetings from a new Go"));
+    assert!(server.stderr.lock().unwrap().contains("Reloaded"));
+}

@@ -108,10 +108,15 @@ fn watching(
     notice: &dyn Fn(&ServeNotice),
     stopped: &AtomicBool,
 ) {
-    let mut seen = stamp(&watch.sources);
+    // The plugs are sources too: a library changed is served from the next request on.
+    let watched: Vec<PathBuf> = std::iter::once(watch.sources.clone())
+        .chain(plugs.iter().cloned())
+        .collect();
+    let stamp_all = || watched.iter().flat_map(|p| stamp(p)).collect::<Vec<_>>();
+    let mut seen = stamp_all();
     while !stopped.load(Ordering::SeqCst) {
         std::thread::sleep(WATCH_EVERY);
-        let now = stamp(&watch.sources);
+        let now = stamp_all();
         if now == seen {
             continue;
         }
@@ -129,24 +134,30 @@ fn watching(
             Err(message) => notice(&ServeNotice::ReloadFailed { message }),
         }
         // What the build itself wrote (lock files, outputs outside `target/`) is not a change.
-        seen = stamp(&watch.sources);
+        seen = stamp_all();
     }
 }
 
-/// Every watched file's path, size and modification time: any edit changes it.
+/// Every watched file's path, size and modification time: any edit changes it. `sources`
+/// is a folder (its source files) or one file.
 fn stamp(sources: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let files = if sources.is_dir() {
-        compose_fs::source_files(sources).unwrap_or_default()
+    let files: Vec<PathBuf> = if sources.is_dir() {
+        compose_fs::source_files(sources)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rel| sources.join(rel))
+            .collect()
     } else {
-        vec![PathBuf::new()]
+        // Not `sources.join("")`: that is `file/`, which is no file at all.
+        vec![sources.to_path_buf()]
     };
     files
         .into_iter()
-        .map(|rel| {
-            let meta = std::fs::metadata(sources.join(&rel)).ok();
+        .map(|path| {
+            let meta = std::fs::metadata(&path).ok();
             let len = meta.as_ref().map_or(0, |m| m.len());
             let modified = meta.and_then(|m| m.modified().ok());
-            (rel, len, modified)
+            (path, len, modified)
         })
         .collect()
 }
@@ -165,5 +176,16 @@ mod tests {
         assert_eq!(stamp(dir.path()), before, "build outputs are not sources");
         std::fs::write(dir.path().join("a.rs"), "fn a() { 1; }").unwrap();
         assert_ne!(stamp(dir.path()), before);
+    }
+
+    #[test]
+    fn a_file_watched_alone_changes_its_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.wasm");
+        std::fs::write(&file, "one").unwrap();
+        let before = stamp(&file);
+        assert_eq!(before[0].1, 3, "its size is read: {before:?}");
+        std::fs::write(&file, "three").unwrap();
+        assert_ne!(stamp(&file), before);
     }
 }
