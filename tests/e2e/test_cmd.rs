@@ -121,6 +121,16 @@ fn differential_mode_finds_the_planted_disagreement_then_passes_when_fixed() {
             .join("\n")
     };
     assert_eq!(report(&first), report(&again));
+    // The Go implementation as it is now, kept as a file from outside the project.
+    let outside = tempfile::tempdir().unwrap();
+    let old_go = outside.path().join("old-go.wasm");
+    std::fs::copy(
+        project
+            .path()
+            .join("target/compose/dev/components/calc-go/calc-go.wasm"),
+        &old_go,
+    )
+    .unwrap();
 
     edit(
         &project.path().join("calc-go/export_demo_calc_calc/calc.go"),
@@ -129,6 +139,35 @@ fn differential_mode_finds_the_planted_disagreement_then_passes_when_fixed() {
     );
     let fixed = compose_in(project.path(), &["test", "--differential", "--seed", "7"]).ok();
     assert!(fixed.stdout.contains("3 passed, 0 failed"), "{fixed}");
+
+    // `--plug`: the old Go file, now the odd one out against the fixed project.
+    let old = old_go.to_str().unwrap();
+    let plugged = compose_in(
+        project.path(),
+        &["test", "--differential", "--seed", "7", "--plug", old],
+    );
+    assert_eq!(plugged.code, Some(1), "{plugged}");
+    assert!(
+        plugged.stdout.contains("old-go.wasm  -> \"É\""),
+        "{plugged}"
+    );
+    assert!(
+        plugged.stdout.contains("calc-go      -> \"é\""),
+        "{plugged}"
+    );
+    // And the project's test files run against it too, beside every implementation.
+    let vectors = compose_in(project.path(), &["test", "--plug", old]).ok();
+    let plugged_cases = vectors
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ok      old-go.wasm"))
+        .count();
+    let go_cases = vectors
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ok      calc-go "))
+        .count();
+    assert!(plugged_cases > 0 && plugged_cases == go_cases, "{vectors}");
 }
 
 #[test]

@@ -19,6 +19,11 @@ pub struct Args {
     /// Random inputs per function (differential mode).
     #[arg(long, default_value_t = 200)]
     cases: usize,
+    /// Test this component file too (an implementation from outside the project, e.g. one
+    /// pulled from a registry), against the same test files or, with `--differential`,
+    /// against the project's implementations. Repeatable.
+    #[arg(long, value_name = "FILE.wasm")]
+    plug: Vec<PathBuf>,
     /// Also write a JUnit XML report here, for CI.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -59,6 +64,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             seed: args.seed,
             cases: args.cases,
             limits,
+            plugs: args.plug.clone(),
         };
         let comparisons = ops::differential(&report, &home, options, &mut |c| {
             show_comparison(c, json, args.seed)
@@ -71,7 +77,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         }
         comparisons.iter().map(comparison_outcome).collect()
     } else {
-        let tests = ops::test(&manifest, &report, &home, &limits)?;
+        let tests = ops::test(&manifest, &report, &home, &limits, &args.plug)?;
         show_cases(&tests, json);
         case_outcomes(&tests)
     };

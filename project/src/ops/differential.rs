@@ -15,7 +15,7 @@ use crate::ops::test::targets;
 use crate::{ComposeHome, ProjectError};
 
 /// How much random testing to do, and under which limits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DifferentialOptions {
     /// The seed of every random input.
     pub seed: u64,
@@ -23,6 +23,8 @@ pub struct DifferentialOptions {
     pub cases: usize,
     /// The limits of every call (see [`crate::ops::test_limits`]).
     pub limits: Limits,
+    /// Component files from outside the project, compared as implementations too.
+    pub plugs: Vec<std::path::PathBuf>,
 }
 
 /// One function compared across implementations.
@@ -60,7 +62,7 @@ pub fn differential(
 ) -> Result<Vec<Comparison>, ProjectError> {
     let limits = options.limits;
     let runtime = Runtime::new(Some(home.compiled_cache()), &limits)?;
-    let targets = targets(&runtime, report)?;
+    let targets = targets(&runtime, report, &options.plugs)?;
     let components: Vec<_> = targets.iter().filter(|t| t.name != "composed").collect();
     let mut by_interface: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, target) in components.iter().enumerate() {
@@ -86,7 +88,7 @@ pub fn differential(
             .cloned()
             .collect();
         for function in functions {
-            let comparison = compare(&sessions, &function, options);
+            let comparison = compare(&sessions, &function, &options);
             progress(&comparison);
             out.push(comparison);
         }
@@ -97,7 +99,7 @@ pub fn differential(
 fn compare(
     sessions: &[(String, Session<'_>)],
     function: &compose_runtime::Function,
-    options: DifferentialOptions,
+    options: &DifferentialOptions,
 ) -> Comparison {
     let mut rng = Rng::new(function_seed(options.seed, &function.full_name));
     let implementations: Vec<String> = sessions.iter().map(|(n, _)| n.clone()).collect();

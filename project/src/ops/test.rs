@@ -85,10 +85,12 @@ pub(crate) struct Target {
     pub exports: Vec<String>,
 }
 
-/// Compiles every built component and the composed result, for tests to call.
+/// Compiles every built component, the composed result, and each plug (a component file
+/// from outside the project, named by its file name), for tests to call.
 pub(crate) fn targets(
     runtime: &Runtime,
     report: &BuildReport,
+    plugs: &[PathBuf],
 ) -> Result<Vec<Target>, ProjectError> {
     let mut files: Vec<(String, &Path)> = report
         .components
@@ -96,10 +98,19 @@ pub(crate) fn targets(
         .map(|c| (c.name.clone(), c.artifact.as_path()))
         .collect();
     files.push(("composed".to_string(), report.output.as_path()));
+    for plug in plugs {
+        let name = plug.file_name().map_or_else(
+            || plug.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        files.push((name, plug.as_path()));
+    }
     let mut out = Vec::new();
     for (name, path) in files {
-        let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
-            .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
+        let bytes = super::wit::read_component(
+            path,
+            "test components: a built `.wasm` that exports the interface the tests call",
+        )?;
         let exports = compose_linker::exports_of(&bytes)?;
         let loaded = runtime.load(&name, &bytes)?;
         out.push(Target {
@@ -157,6 +168,7 @@ pub fn test(
     report: &BuildReport,
     home: &ComposeHome,
     limits: &Limits,
+    plugs: &[PathBuf],
 ) -> Result<TestReport, ProjectError> {
     let dir = manifest.root_dir.join("tests");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
@@ -169,7 +181,7 @@ pub fn test(
     };
     files.sort();
     let runtime = Runtime::new(Some(home.compiled_cache()), limits)?;
-    let targets = targets(&runtime, report)?;
+    let targets = targets(&runtime, report, plugs)?;
     let mut result = TestReport::default();
     for file in &files {
         let text = std::fs::read_to_string(file)
