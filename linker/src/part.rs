@@ -111,6 +111,15 @@ impl Part {
         self.exports.iter().map(|i| i.name.clone()).collect()
     }
 
+    /// Whether it holds only types: nothing imported, only types exported, as in what
+    /// wit-component encodes for a WIT package (a component with code exports something to
+    /// call).
+    pub fn holds_only_types(&self) -> bool {
+        self.imports.is_empty()
+            && !self.exports.is_empty()
+            && self.exports.iter().all(|e| e.class == ItemClass::Other)
+    }
+
     /// Its export of `name`, if it can satisfy an import of class `class`.
     pub fn export_for(&self, name: &str, class: ItemClass) -> Option<&Item> {
         self.exports

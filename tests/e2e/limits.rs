@@ -238,19 +238,22 @@ fn hostile_command_lines_get_errors() {
 fn a_closed_pipe_ends_output_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let file = many_memories(dir.path(), 1, 1);
-    let mut child = compose()
-        .arg("inspect")
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("internal error") && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-    assert_ne!(out.status.code(), Some(101));
+    let lone = repo().join("tests/broken/_components/greeter.wasm");
+    for (command, file) in [("inspect", &file), ("graph", &lone)] {
+        let mut child = compose()
+            .arg(command)
+            .arg(file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("internal error") && !stderr.contains("panicked"),
+            "{command}: {stderr}"
+        );
+        assert_ne!(out.status.code(), Some(101), "{command}");
+    }
 }

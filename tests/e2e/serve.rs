@@ -79,6 +79,20 @@ impl Server {
         Self::start(cmd)
     }
 
+    /// Waits until `said` holds, polling; panics naming `what` and the server's stderr after
+    /// `within`.
+    fn wait_for(&self, what: &str, within: Duration, said: &dyn Fn() -> bool) {
+        let start = Instant::now();
+        while !said() {
+            assert!(
+                start.elapsed() < within,
+                "no {what} within {within:?}:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn get(&self, path: &str) -> Response {
         request(self.addr, "GET", path, &[], &[])
     }
@@ -461,15 +475,7 @@ fn watch_swaps_in_a_rebuilt_handler_without_failing_a_request() {
     });
     let lib = project.path().join("app/src/lib.rs");
     let wait_for = |what: &str, said: &dyn Fn() -> bool| {
-        let start = Instant::now();
-        while !said() {
-            assert!(
-                start.elapsed() < Duration::from_secs(240),
-                "no {what} within 4 minutes:\n{}",
-                server.stderr.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        server.wait_for(what, Duration::from_secs(240), said);
     };
     // A change that does not build: the old handler keeps serving.
     edit(&lib, "struct Handler;", "struct Handler; this is not Rust");
@@ -670,15 +676,7 @@ fn watch_reloads_when_a_plugged_library_changes() {
         hello()
     );
     let wait_for = |what: &str, said: &dyn Fn() -> bool| {
-        let start = Instant::now();
-        while !said() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "no {what} within a minute:\n{}",
-                server.stderr.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        server.wait_for(what, Duration::from_secs(60), said);
     };
     // Replaced whole (renamed into place), as a build writes it.
     let replace = |from: &Path| {

@@ -76,7 +76,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
 
 /// `wasi:cli (environment, stdout), wasi:io (streams)`.
 fn host_packages(node: &ops::GraphNode) -> String {
-    ops::host_groups(node)
+    node.host_groups()
         .into_iter()
         .map(|(package, items)| {
             if items.is_empty() {

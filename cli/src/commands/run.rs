@@ -68,10 +68,10 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     }
     if let (true, Some(plugged)) = (args.explain, &plugged) {
         println!("{}: composed in memory", plugged.name);
-        for edge in &plugged.graph.edges {
+        for link in &plugged.links {
             println!(
                 "  {} imports {} from {}",
-                edge.importer, edge.interface, edge.exporter
+                link.importer, link.import, link.exporter
             );
         }
     }

@@ -82,7 +82,8 @@ impl Graph {
                 quoted_lines(&host)
             );
             for node in self.nodes.iter().filter(|n| !n.host.is_empty()) {
-                let packages = Graph::host_groups(node)
+                let packages = node
+                    .host_groups()
                     .into_iter()
                     .map(|(package, _)| package)
                     .collect::<Vec<_>>()

@@ -58,7 +58,12 @@ pub struct Edge {
 impl Graph {
     /// The node named `name`.
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.name == name)
+        self.position(name).map(|i| &self.nodes[i])
+    }
+
+    /// The index of the node named `name`.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
     }
 
     /// The root.
@@ -73,35 +78,34 @@ impl Graph {
             node.world = Some(world.to_string());
         }
     }
+}
 
-    /// The host's interfaces of `node`, grouped by package: `wasi:cli` → `environment`,
-    /// `stdout`, … (versions dropped; a name without a package stands alone).
-    pub fn host_groups(node: &Node) -> Vec<(String, Vec<String>)> {
-        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-        for name in &node.host {
-            let unversioned = name.split('@').next().unwrap_or(name);
-            let (package, item) = match unversioned.split_once('/') {
-                Some((package, item)) => (package.to_string(), item.to_string()),
-                None => (unversioned.to_string(), String::new()),
-            };
-            match groups.iter_mut().find(|(p, _)| *p == package) {
-                Some((_, items)) => {
-                    if !item.is_empty() && !items.contains(&item) {
-                        items.push(item);
-                    }
-                }
-                None => groups.push((
-                    package,
-                    [item].into_iter().filter(|i| !i.is_empty()).collect(),
-                )),
-            }
-        }
-        groups.sort();
-        for (_, items) in &mut groups {
-            items.sort();
-        }
-        groups
+impl Node {
+    /// What it takes from the host, grouped by package (see [`by_package`]).
+    pub fn host_groups(&self) -> Vec<(String, Vec<String>)> {
+        by_package(&self.host)
     }
+}
+
+/// Interface names grouped by package: `wasi:cli` → `environment`, `stdout`, … (versions
+/// dropped; a name without a package stands alone), sorted.
+pub fn by_package(names: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for name in names {
+        let unversioned = name.split('@').next().unwrap_or(name);
+        let (package, item) = unversioned.split_once('/').unwrap_or((unversioned, ""));
+        let items = groups.entry(package.to_string()).or_default();
+        if !item.is_empty() && !items.iter().any(|i| i == item) {
+            items.push(item.to_string());
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(package, mut items)| {
+            items.sort();
+            (package, items)
+        })
+        .collect()
 }
 
 /// A byte count for people: `3.5 MiB`, `812.0 KiB`, `96 B`.

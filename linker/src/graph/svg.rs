@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::dot::label_lines;
-use super::{Graph, Node};
+use super::{by_package, Edge, Graph, Node};
 
 const FONT: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
 /// The advance of one character at 12px in a monospace font, for sizing boxes.
@@ -25,7 +25,8 @@ const BUS_GAP: f64 = 40.0;
 /// takes from the host.
 fn box_lines(node: &Node) -> Vec<String> {
     let mut lines = label_lines(node);
-    let packages: Vec<String> = Graph::host_groups(node)
+    let packages: Vec<String> = node
+        .host_groups()
         .into_iter()
         .map(|(package, _)| package)
         .collect();
@@ -76,10 +77,23 @@ impl Placed {
     }
 }
 
+/// Where along its box's side a link ends (0 to 1): the links at that side ordered by where
+/// their other end is, so that they do not cross, and spread evenly.
+fn end_share<'a>(
+    at_side: impl Iterator<Item = &'a Edge>,
+    edge: &Edge,
+    other_end: impl Fn(&Edge) -> f64,
+) -> f64 {
+    let mut links: Vec<&Edge> = at_side.collect();
+    links.sort_by(|a, b| other_end(a).total_cmp(&other_end(b)));
+    let k = links.iter().position(|x| *x == edge).unwrap_or(0);
+    (k + 1) as f64 / (links.len() + 1) as f64
+}
+
 /// Each node's layer: 0 for the root (and anything nobody imports from), else one below
 /// the lowest of its importers.
 fn layers(graph: &Graph) -> Vec<usize> {
-    let index = |name: &str| graph.nodes.iter().position(|n| n.name == name);
+    let index = |name: &str| graph.position(name);
     let mut layer = vec![0usize; graph.nodes.len()];
     // A longest path is at most as long as there are nodes; the bound also ends a cycle,
     // which a component graph cannot have.
@@ -128,7 +142,7 @@ impl Graph {
                     .edges
                     .iter()
                     .filter(|e| e.exporter == self.nodes[i].name)
-                    .filter_map(|e| self.nodes.iter().position(|n| n.name == e.importer))
+                    .filter_map(|e| self.position(&e.importer))
                     .map(|j| position[j])
                     .collect();
                 if above.is_empty() {
@@ -154,18 +168,9 @@ impl Graph {
 
         // The host box: every package the components take from the host, with its items.
         let mut host_lines: Vec<String> = Vec::new();
-        let mut all = Node {
-            name: String::new(),
-            language: None,
-            world: None,
-            size: 0,
-            root: false,
-            host: self.nodes.iter().flat_map(|n| n.host.clone()).collect(),
-            pieces: Vec::new(),
-        };
-        all.host.sort();
-        all.host.dedup();
-        for (package, items) in Graph::host_groups(&all) {
+        let every_host_import: Vec<String> =
+            self.nodes.iter().flat_map(|n| n.host.clone()).collect();
+        for (package, items) in by_package(&every_host_import) {
             host_lines.push(if items.is_empty() {
                 package
             } else {
@@ -234,7 +239,8 @@ impl Graph {
             h: (host_lines.len() + 1) as f64 * LINE_HEIGHT + PAD,
         };
         let height = if host_lines.is_empty() {
-            host_y - LAYER_GAP + MARGIN
+            // The last row's bottom (or, with no component at all, the title's).
+            (host_y - LAYER_GAP).max(MARGIN + title_height) + MARGIN
         } else {
             host_y + host_box.h + MARGIN
         };
@@ -258,37 +264,19 @@ impl Graph {
         );
 
         // Links: from the importer's bottom to the exporter's top, spread along both edges.
-        let spread = |count: usize, k: usize| (k + 1) as f64 / (count + 1) as f64;
+        let centre = |name: &str| {
+            self.position(name)
+                .map_or(0.0, |j| placed[j].x + placed[j].w / 2.0)
+        };
         for edge in &self.edges {
-            let (Some(i), Some(e)) = (
-                self.nodes.iter().position(|n| n.name == edge.importer),
-                self.nodes.iter().position(|n| n.name == edge.exporter),
-            ) else {
+            let (Some(i), Some(e)) = (self.position(&edge.importer), self.position(&edge.exporter))
+            else {
                 continue;
             };
-            // Ends ordered by where the other side is, so that links do not cross.
-            let centre = |name: &str| {
-                self.nodes
-                    .iter()
-                    .position(|n| n.name == name)
-                    .map_or(0.0, |j| placed[j].x + placed[j].w / 2.0)
-            };
-            let mut outgoing: Vec<_> = self
-                .edges
-                .iter()
-                .filter(|x| x.importer == edge.importer)
-                .collect();
-            outgoing.sort_by(|a, b| centre(&a.exporter).total_cmp(&centre(&b.exporter)));
-            let mut incoming: Vec<_> = self
-                .edges
-                .iter()
-                .filter(|x| x.exporter == edge.exporter)
-                .collect();
-            incoming.sort_by(|a, b| centre(&a.importer).total_cmp(&centre(&b.importer)));
-            let k_out = outgoing.iter().position(|x| *x == edge).unwrap_or(0);
-            let k_in = incoming.iter().position(|x| *x == edge).unwrap_or(0);
-            let (x1, y1) = placed[i].bottom(spread(outgoing.len(), k_out));
-            let (x2, y2) = placed[e].top(spread(incoming.len(), k_in));
+            let leaving = self.edges.iter().filter(|x| x.importer == edge.importer);
+            let arriving = self.edges.iter().filter(|x| x.exporter == edge.exporter);
+            let (x1, y1) = placed[i].bottom(end_share(leaving, edge, |x| centre(&x.exporter)));
+            let (x2, y2) = placed[e].top(end_share(arriving, edge, |x| centre(&x.importer)));
             let bend = (y2 - y1).abs().max(40.0) / 2.0;
             // The label sits three quarters of the way down the curve, near its exporter,
             // where links that leave one component have spread apart.
@@ -319,7 +307,8 @@ impl Graph {
         // What each component takes from the host: a dashed line from its right side to the
         // bus in the right gutter, down into the host box (no line crosses a box).
         for &i in &takers {
-            let packages: Vec<String> = Graph::host_groups(&self.nodes[i])
+            let packages: Vec<String> = self.nodes[i]
+                .host_groups()
                 .into_iter()
                 .map(|(p, _)| p)
                 .collect();

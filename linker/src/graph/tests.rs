@@ -55,7 +55,7 @@ fn a_composed_file_reads_back_as_named_nodes_links_and_host_imports() {
     assert_eq!(graph.node("app").unwrap().host, ["wasi:cli/stdout@0.2.0"]);
     assert!(graph.node("lib-a").unwrap().host.is_empty());
     assert_eq!(
-        Graph::host_groups(graph.node("lib-b").unwrap()),
+        graph.node("lib-b").unwrap().host_groups(),
         [
             ("wasi:cli".to_string(), vec!["environment".to_string()]),
             ("wasi:io".to_string(), vec!["streams".to_string()]),
@@ -168,4 +168,16 @@ fn without_names(bytes: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+#[test]
+fn a_graph_of_nothing_is_still_a_picture() {
+    let svg = Graph::default().svg("lone");
+    let size = |attribute: &str| -> f64 {
+        let at = svg.find(&format!(" {attribute}=\"")).unwrap() + attribute.len() + 3;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    assert!(size("width") > 0.0 && size("height") > 0.0, "{svg}");
+    assert_eq!(svg.matches("<g class=\"component\"").count(), 0);
+    assert!(Graph::default().dot("lone").ends_with("}\n"));
 }

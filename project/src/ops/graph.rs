@@ -1,7 +1,7 @@
 //! `compose graph`: the composition as a picture (SVG), or as DOT or JSON for other tools,
 //! read from a composed file — a project's build result, described further by its report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use compose_linker::Graph;
 
@@ -61,9 +61,8 @@ pub fn render_graph(graph: &Graph, format: GraphFormat, title: &str) -> String {
 }
 
 /// Writes a rendered graph to `path`, whole or not at all.
-pub fn write_graph(path: &Path, text: &str) -> Result<PathBuf, ProjectError> {
-    crate::fsutil::write_atomic(path, text.as_bytes())?;
-    Ok(path.to_path_buf())
+pub fn write_graph(path: &Path, text: &str) -> Result<(), ProjectError> {
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 fn located(path: &Path, e: compose_linker::LinkError) -> ProjectError {

@@ -21,11 +21,6 @@ pub use compose_linker::graph::{Edge as GraphEdge, Node as GraphNode, Piece};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;
 pub use graph::{graph_of_build, graph_of_file, render_graph, write_graph, GraphFormat};
-
-/// The host's interfaces a graph node takes, grouped by package.
-pub fn host_groups(node: &GraphNode) -> Vec<(String, Vec<String>)> {
-    compose_linker::Graph::host_groups(node)
-}
 pub use new::{new_project, Template};
 pub use plug::{plug, Plugged};
 pub use publish::{publish, pull, wit_package, Published};

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use compose_linker::{Composition, Graph, Host, LinkError, Wiring};
+use compose_linker::{Composition, Host, Link, LinkError, Wiring};
 
 use crate::ProjectError;
 
@@ -15,8 +15,10 @@ pub struct Plugged {
     pub name: String,
     /// The composed component.
     pub bytes: Vec<u8>,
-    /// Who provides what to whom, and what each takes from the host.
-    pub graph: Graph,
+    /// The app's name in the composition (its file's stem).
+    pub root: String,
+    /// Who provides what to whom (the plan, not read back from the bytes: this is start-up).
+    pub links: Vec<Link>,
     /// Plugs that provide nothing the composition uses.
     pub unused: Vec<String>,
 }
@@ -27,12 +29,22 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     let mut composition = Composition::new();
     let mut names = Vec::new();
     for path in std::iter::once(&app.to_path_buf()).chain(plugs) {
-        let bytes = super::wit::read_component(
-            path,
-            "plug in components: a library's built `.wasm` (target/compose/<profile>/components/<name>/<name>.wasm in a project)",
-        )?;
+        let bytes = compose_fs::read_regular(path, compose_toolchains::MAX_COMPONENT_SIZE)
+            .map_err(|e| ProjectError::io(format!("read `{}`", path.display()), e))?;
         let name = unique_name(path, &names);
-        composition.add(&name, bytes)?;
+        // Validated once, by the composition: this is every plugged run's start-up, so the
+        // file is decoded as WIT only when it holds nothing but types.
+        let part = composition.add(&name, bytes)?;
+        if part.holds_only_types() {
+            let what = path.display().to_string();
+            if let Some(package) = super::wit::wit_package_name(part.bytes(), &what) {
+                return Err(super::wit::not_a_component(
+                    &what,
+                    &package,
+                    "plug in components: a library's built `.wasm` (target/compose/<profile>/components/<name>/<name>.wasm in a project)",
+                ));
+            }
+        }
         names.push(name);
     }
     let root = names[0].clone();
@@ -56,7 +68,6 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
         .filter(|n| !used.contains(n))
         .cloned()
         .collect();
-    let graph = Graph::read(&bytes)?;
     let name = std::iter::once(app)
         .chain(plugs.iter().map(PathBuf::as_path))
         .map(|p| {
@@ -68,7 +79,8 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     Ok(Plugged {
         name,
         bytes,
-        graph,
+        links: composition.links().to_vec(),
+        root,
         unused,
     })
 }

@@ -108,7 +108,7 @@ pub fn run_plugged(
     let loaded = compile_once(shown, request, |compiling| {
         runtime.load_with(&plugged.name, &plugged.bytes, compiling)
     })?;
-    let program = plugged.graph.root().map_or("main", |n| n.name.as_str());
+    let program = plugged.root.as_str();
     execute(&runtime, &loaded, program, request)
 }
 

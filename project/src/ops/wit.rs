@@ -287,10 +287,23 @@ pub(crate) fn read_component(path: &Path, help: &str) -> Result<Vec<u8>, Project
     let what = path.display().to_string();
     // Validated and decoded first: a broken file gets the validator's own words.
     if let Decoded::WitPackage { name, .. } = decode(&bytes, &what)? {
-        return Err(ProjectError::Input {
-            message: format!("`{what}` is the WIT package `{name}`, not a component"),
-            help: help.to_string(),
-        });
+        return Err(not_a_component(&what, &name, help));
     }
     Ok(bytes)
+}
+
+/// The error for a WIT package given where a component is wanted.
+pub(crate) fn not_a_component(what: &str, package: &str, help: &str) -> ProjectError {
+    ProjectError::Input {
+        message: format!("`{what}` is the WIT package `{package}`, not a component"),
+        help: help.to_string(),
+    }
+}
+
+/// The name of the WIT package `bytes` encode, if they encode one.
+pub(crate) fn wit_package_name(bytes: &[u8], what: &str) -> Option<String> {
+    match decode(bytes, what).ok()? {
+        Decoded::WitPackage { name, .. } => Some(name),
+        Decoded::Component { .. } => None,
+    }
 }
