@@ -13,6 +13,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, Processor};
 use crate::mismatch::type_differences;
 use crate::part::{Item, ItemClass, Part};
 use crate::{LinkError, Wiring};
+pub use confine::{virtual_name, Confinement};
 use plan::Planner;
 
 /// One connection: `exporter`'s export `import` satisfies `importer`'s import of that name.
@@ -26,6 +27,10 @@ pub struct Link {
     pub exporter: String,
     /// Whether it is an interface, an interface of types only, or a function.
     pub class: ItemClass,
+    /// The exporter's name for it, where it differs from `import`: a virtual WASI component
+    /// exports the version the runtime implements to an importer of an older patch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
 }
 
 /// An import of a planned part that no part provides: the host's to give.
@@ -60,6 +65,12 @@ impl Composition {
 
     /// Validates a component (with compose's one feature set) and adds it as `name`.
     pub fn add(&mut self, name: &str, bytes: Vec<u8>) -> Result<&Part, LinkError> {
+        self.plan = None;
+        self.add_part(name, bytes)
+    }
+
+    /// Adds a part, keeping the plan (which does not use it until told).
+    fn add_part(&mut self, name: &str, bytes: Vec<u8>) -> Result<&Part, LinkError> {
         let invalid = |message: String| LinkError::Invalid {
             component: name.to_string(),
             message,
@@ -80,7 +91,6 @@ impl Composition {
         let types = self.graph.types();
         let part = Part::new(name, id, bytes, types, &types[world]);
         self.parts.push(part);
-        self.plan = None;
         Ok(self.parts.last().expect("just pushed"))
     }
 
@@ -238,7 +248,10 @@ impl Composition {
                 };
                 let export = self
                     .graph
-                    .alias_instance_export(plan.nodes[&exporter], &link.import)
+                    .alias_instance_export(
+                        plan.nodes[&exporter],
+                        link.export.as_deref().unwrap_or(&link.import),
+                    )
                     .map_err(|e| fail(format!("{e:#}")))?;
                 if let Err(e) = self.graph.set_instantiation_argument(
                     plan.nodes[&importer],
@@ -324,6 +337,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+mod confine;
 mod plan;
 #[cfg(test)]
 mod tests;

@@ -101,4 +101,14 @@ pub enum LinkError {
         host: String,
         range: String,
     },
+
+    /// A virtual WASI component could not be made for a component's grants.
+    #[error(
+        "component `{component}`: could not make the virtual WASI that confines it: {message}"
+    )]
+    #[diagnostic(
+        code(compose::link::virtual_wasi),
+        help("this is a bug in compose; as a way around it, grant the component what it asks for in compose.toml (`grants`)")
+    )]
+    Virtual { component: String, message: String },
 }

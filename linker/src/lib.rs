@@ -16,14 +16,16 @@ mod mismatch;
 mod part;
 #[cfg(test)]
 mod test_support;
+mod virt;
 mod wiring;
 
 pub use componentize::{componentize, Adapter};
-pub use composition::{Composition, Link, Unlinked};
+pub use composition::{virtual_name, Composition, Confinement, Link, Unlinked};
 pub use error::LinkError;
 pub use graph::Graph;
 pub use host::Host;
 pub use part::{Item, ItemClass, Part};
+pub use virt::{virtualize, DirView, Grants, Reach, Virtual, Wasi, VIRTUALIZED};
 pub use wiring::Wiring;
 /// How a core module's strings are encoded.
 pub use wit_component::StringEncoding;

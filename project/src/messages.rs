@@ -49,6 +49,11 @@ pub enum Message<'a> {
         size: usize,
         max_size: Option<u64>,
     },
+    /// What a component of a project may use (`compose run --explain`).
+    Capabilities(&'a crate::ops::Capabilities),
+    /// How a component but the root gets each WASI interface it imports (`compose check`):
+    /// from the host, or from its virtual WASI component, narrowed or denied.
+    Confined(&'a compose_linker::Confinement),
     /// The end of `compose check`.
     CheckFinished {
         success: bool,

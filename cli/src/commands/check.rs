@@ -51,6 +51,13 @@ fn show(manifest: &Manifest, report: &BuildReport) {
             }
         }
     }
+    for c in &report.confinements {
+        if json() {
+            emit(&Message::Confined(c));
+        } else {
+            status("Confined", &confined(c));
+        }
+    }
     let (named, wasi): (Vec<&str>, Vec<&str>) = report
         .imports
         .iter()
@@ -104,4 +111,31 @@ fn list<T: AsRef<str>>(items: &[T]) -> String {
         .map(AsRef::as_ref)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `greeter: wasi:cli/environment denied, wasi:filesystem/preopens narrowed; 14 others from
+/// the host`.
+fn confined(c: &compose_project::ops::Confinement) -> String {
+    use compose_project::ops::Reach;
+    let mut virtual_ones = Vec::new();
+    let mut from_host = 0;
+    for (interface, reach) in &c.interfaces {
+        match reach {
+            Reach::Host => from_host += 1,
+            Reach::Denied => virtual_ones.push(format!("{interface} denied")),
+            Reach::Narrowed => virtual_ones.push(format!("{interface} narrowed")),
+        }
+    }
+    if virtual_ones.is_empty() {
+        return format!(
+            "{}: imports nothing it was denied; {from_host} WASI interfaces from the host",
+            c.component
+        );
+    }
+    format!(
+        "{}: {} (by its virtual WASI `{}`); {from_host} other WASI interfaces from the host",
+        c.component,
+        virtual_ones.join(", "),
+        c.virtual_component.as_deref().unwrap_or("")
+    )
 }

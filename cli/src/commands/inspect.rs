@@ -54,7 +54,15 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             }
             println!("{head}  {}", size(node.size as usize));
             for edge in i.graph.edges.iter().filter(|e| e.importer == node.name) {
-                println!("    imports {} from {}", edge.interface, edge.exporter);
+                let confined = match edge.confined {
+                    Some(ops::Reach::Denied) => " (virtual: denied)",
+                    Some(ops::Reach::Narrowed) => " (virtual: narrowed)",
+                    _ => "",
+                };
+                println!(
+                    "    imports {} from {}{confined}",
+                    edge.interface, edge.exporter
+                );
             }
             let groups = host_packages(node);
             if !groups.is_empty() {

@@ -92,6 +92,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             }
         );
         println!("limits: {}", describe_limits(&limits));
+        explain_capabilities(manifest.as_ref(), plugged.as_ref())?;
         return Ok(0);
     }
     let path = match (args.file, &manifest) {
@@ -189,4 +190,38 @@ pub(super) fn describe_limits(limits: &Limits) -> String {
 
 fn humantime_fmt(d: Duration) -> String {
     compose_project::sandbox::format_duration(d)
+}
+
+/// What each component may use: a project's from its manifest, a plugged run's libraries
+/// nothing.
+fn explain_capabilities(
+    manifest: Option<&compose_project::Manifest>,
+    plugged: Option<&ops::Plugged>,
+) -> miette::Result<()> {
+    let capabilities = match (plugged, manifest) {
+        (Some(plugged), _) => plugged
+            .confinements
+            .iter()
+            .map(|c| ops::Capabilities {
+                component: c.component.clone(),
+                root: false,
+                dirs: Vec::new(),
+                env: Vec::new(),
+                network: false,
+            })
+            .collect(),
+        (None, Some(manifest)) if manifest.components.len() > 1 => ops::capabilities(manifest)?,
+        _ => return Ok(()),
+    };
+    if crate::output::json() {
+        for c in &capabilities {
+            crate::output::emit(&compose_project::Message::Capabilities(c));
+        }
+        return Ok(());
+    }
+    println!("each component:");
+    for c in &capabilities {
+        println!("  {}: {}", c.component, c.describe());
+    }
+    Ok(())
 }

@@ -37,6 +37,7 @@ impl Planner<'_> {
                     import: import.name.clone(),
                     exporter: self.parts[exporter].name.clone(),
                     class: import.class,
+                    export: None,
                 });
             }
         }

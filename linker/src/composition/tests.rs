@@ -45,6 +45,7 @@ fn root_import_is_wired_to_its_exporter() {
             import: "demo:x/i".into(),
             exporter: "lib".into(),
             class: ItemClass::Interface,
+            export: None,
         }]
     );
     let bytes = c.encode().unwrap();

@@ -53,9 +53,40 @@ pub struct Edge {
     pub exporter: String,
     /// The interface (`ns:pkg/iface@version`), or a function of the world.
     pub interface: String,
+    /// For a WASI interface from a virtual WASI component (`<importer>.wasi`): whether it
+    /// narrows what the host gives, or denies everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confined: Option<crate::Reach>,
 }
 
 impl Graph {
+    /// Marks each WASI interface a component gets from its virtual WASI component: narrowed
+    /// when the virtual one asks the host for the same interface, denied when it does not.
+    fn mark_confined(&mut self) {
+        let nodes = &self.nodes;
+        for edge in &mut self.edges {
+            if edge.exporter != crate::virtual_name(&edge.importer)
+                || !compose_wit::names::is_wasi(&edge.interface)
+            {
+                continue;
+            }
+            let wanted = compose_wit::names::split_version(&edge.interface).0;
+            let asks_host = nodes
+                .iter()
+                .find(|n| n.name == edge.exporter)
+                .is_some_and(|n| {
+                    n.host
+                        .iter()
+                        .any(|h| compose_wit::names::split_version(h).0 == wanted)
+                });
+            edge.confined = Some(if asks_host {
+                crate::Reach::Narrowed
+            } else {
+                crate::Reach::Denied
+            });
+        }
+    }
+
     /// The node named `name`.
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.position(name).map(|i| &self.nodes[i])

@@ -320,6 +320,7 @@ impl Graph {
                                 importer: graph.nodes[importer].name.clone(),
                                 exporter: graph.nodes[exporter].name.clone(),
                                 interface: name.clone(),
+                                confined: None,
                             });
                         }
                     }
@@ -327,6 +328,7 @@ impl Graph {
                 }
             }
         }
+        graph.mark_confined();
         // The root: the node that provides most of the composition's exports (the last
         // instantiated when it exports nothing).
         let mut provided = vec![0usize; graph.nodes.len()];

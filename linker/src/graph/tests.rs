@@ -32,6 +32,7 @@ fn edge(importer: &str, exporter: &str, interface: &str) -> Edge {
         importer: importer.into(),
         exporter: exporter.into(),
         interface: interface.into(),
+        confined: None,
     }
 }
 

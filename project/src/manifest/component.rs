@@ -14,6 +14,7 @@ pub(super) fn parse(
     root_dir: &Path,
     name: &Spanned<String>,
     spanned: &Spanned<RawComponent>,
+    run: &super::RunDefaults,
 ) -> Result<ComponentDecl, ProjectError> {
     let c = spanned.get_ref();
     compose_wit::names::check_kebab(name.get_ref()).map_err(|help| {
@@ -73,6 +74,10 @@ pub(super) fn parse(
         .as_ref()
         .map(|v| super::budget(at, v))
         .transpose()?;
+    let grants = match &c.grants {
+        Some(g) => super::grants::parse(at, &name, g, run)?,
+        None => Default::default(),
+    };
     Ok(ComponentDecl {
         name,
         source,
@@ -82,6 +87,7 @@ pub(super) fn parse(
         include,
         preinit,
         max_size,
+        grants,
     })
 }
 

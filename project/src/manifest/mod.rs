@@ -13,10 +13,12 @@ use crate::error::ManifestDiagnostic;
 use crate::ProjectError;
 
 mod component;
+mod grants;
 mod raw;
 mod run;
 mod wire;
 
+pub use grants::ComponentGrants;
 pub use run::RunDefaults;
 
 /// The manifest's file name.
@@ -39,7 +41,7 @@ pub(super) fn budget(at: &Locator<'_>, value: &Spanned<String>) -> Result<Budget
 }
 
 /// The keys compose.toml knows, for the help of an unknown one.
-const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size; [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
+const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net); [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
 
 /// A checked manifest. Paths are absolute.
 #[derive(Debug, Clone)]
@@ -102,6 +104,9 @@ pub struct ComponentDecl {
     pub preinit: bool,
     /// `max-size = "3MiB"`: the most the built component may weigh.
     pub max_size: Option<Budget>,
+    /// `grants = { ... }`: what of the run it may use (a component other than the root gets
+    /// nothing unless granted).
+    pub grants: ComponentGrants,
 }
 
 /// A size budget (`max-size`) and where it is written.
@@ -203,10 +208,14 @@ impl Manifest {
             ));
         }
 
+        let run = match &raw.run {
+            Some(r) => run::parse(&at, &root_dir, r)?,
+            None => RunDefaults::default(),
+        };
         let components = raw
             .components
             .iter()
-            .map(|(name, table)| component::parse(&at, &root_dir, name, table))
+            .map(|(name, table)| component::parse(&at, &root_dir, name, table, &run))
             .collect::<Result<Vec<_>, _>>()?;
         let compose = raw.compose.as_ref();
         let root = match compose.and_then(|c| c.root.as_ref()) {
@@ -232,10 +241,23 @@ impl Manifest {
             .and_then(|c| c.max_size.as_ref())
             .map(|v| budget(&at, v))
             .transpose()?;
-        let run = match &raw.run {
-            Some(r) => run::parse(&at, &root_dir, r)?,
-            None => RunDefaults::default(),
-        };
+        let root_name = root.clone().or_else(|| match components.as_slice() {
+            [only] => Some(only.name.clone()),
+            _ => None,
+        });
+        if let Some(root) = components
+            .iter()
+            .find(|c| Some(&c.name) == root_name.as_ref())
+        {
+            if let Some(span) = root.grants.span.clone() {
+                return Err(at.error(
+                    span,
+                    format!("`{}` is the root: it gets what the run grants", root.name),
+                    "grants of the root",
+                    Some("remove `grants` here and narrow the run instead (`[run]`, or the flags of `compose run`); grants are for the components it uses".into()),
+                ));
+            }
+        }
         Ok(Self {
             path: path.to_path_buf(),
             name: name.get_ref().clone(),
@@ -299,6 +321,15 @@ impl Manifest {
                 Some("add `[compose]` with `root = \"<component whose exports the result has>\"`".into()),
             )),
         }
+    }
+
+    /// Each component's grants, by name (what the linker confines it to unless it is the
+    /// root).
+    pub fn grants(&self) -> BTreeMap<String, compose_linker::Grants> {
+        self.components
+            .iter()
+            .map(|c| (c.name.clone(), c.grants.grants.clone()))
+            .collect()
     }
 
     /// The component declared as `name`.

@@ -45,6 +45,18 @@ pub struct RawComponent {
     pub preinit: Option<Spanned<bool>>,
     #[serde(rename = "max-size")]
     pub max_size: Option<Spanned<String>>,
+    pub grants: Option<Spanned<RawGrants>>,
+}
+
+/// `grants = { dirs = [...], env = [...], net = false }` of a component.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrants {
+    #[serde(default)]
+    pub dirs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub env: Vec<Spanned<String>>,
+    pub net: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]

@@ -227,3 +227,78 @@ fn bad_grants_and_limits_in_run_are_errors() {
         );
     }
 }
+
+/// An app using a library, with `[run]` granting a directory, a variable and the network.
+fn with_lib(grants: &str) -> String {
+    format!(
+        "[project]\nname = \"p\"\n\n[components.app]\nlanguage = \"rust\"\npath = \"app\"\nworld = \"app\"\n\n[components.lib]\nlanguage = \"rust\"\npath = \"app\"\nworld = \"lib\"\n{grants}\n[compose]\nroot = \"app\"\n\n[run]\ndirs = [\"app::/data\", \"wit::/wit:rw\"]\nenv = [\"LANG\"]\nallow-net = [\"127.0.0.1\"]\n"
+    )
+}
+
+#[test]
+fn grants_are_checked_against_the_run_and_kept_for_the_linker() {
+    let (_t, m) = project(&with_lib(
+        "grants = { dirs = [\"/data/sub/inner:ro\", \"/wit\"], env = [\"LANG\"], net = true }\n",
+    ));
+    let m = m.unwrap();
+    let grants = &m.grants()["lib"];
+    assert_eq!(
+        grants.dirs,
+        vec![
+            compose_linker::DirView {
+                preopen: "/data".into(),
+                sub: "sub/inner".into()
+            },
+            compose_linker::DirView {
+                preopen: "/wit".into(),
+                sub: String::new()
+            }
+        ]
+    );
+    assert_eq!(grants.env, vec!["LANG".to_string()]);
+    assert!(grants.net);
+    // Not granted: nothing.
+    assert_eq!(m.grants()["app"], compose_linker::Grants::default());
+    let lib = crate::ops::capabilities(&m).unwrap();
+    assert!(lib[0].root, "the root first");
+    assert_eq!(
+        lib[1].describe(),
+        "directories /data/sub/inner, /wit; environment LANG; the network; stdin, stdout, stderr, clocks and random as the run"
+    );
+}
+
+#[test]
+fn a_grant_the_run_does_not_have_is_an_error_at_its_line() {
+    let e = err(&with_lib("grants = { dirs = [\"/etc\"] }\n"));
+    assert!(
+        e.contains("compose.toml:13:") && e.contains("`/etc` is not a directory the run grants"),
+        "{e}"
+    );
+    assert!(e.contains("grants: /data, /wit"), "{e}");
+    let e = err(&with_lib("grants = { env = [\"HOME\"] }\n"));
+    assert!(
+        e.contains("compose.toml:13:") && e.contains("`HOME`, which the run does not grant"),
+        "{e}"
+    );
+    let e = err(&with_lib("grants = { dirs = [\"/data/../etc\"] }\n"));
+    assert!(e.contains("without `.`, `..`"), "{e}");
+    let e = err(&with_lib("grants = { dirs = [\"/wit:ro\"] }\n"));
+    assert!(e.contains("cannot narrow write access"), "{e}");
+    let e = err(&with_lib("grants = { stdio = \"stderr\" }\n"));
+    assert!(e.contains("unknown field `stdio`"), "{e}");
+    let no_net = with_lib("grants = { net = true }\n").replace("allow-net = [\"127.0.0.1\"]\n", "");
+    assert!(err(&no_net).contains("the network, which the run does not grant"));
+}
+
+#[test]
+fn the_root_gets_what_the_run_grants_and_takes_no_grants() {
+    let toml = with_lib("").replace(
+        "world = \"app\"\n",
+        "world = \"app\"\ngrants = { env = [\"LANG\"] }\n",
+    );
+    let e = err(&toml);
+    assert!(
+        e.contains("compose.toml:8:") && e.contains("`app` is the root"),
+        "{e}"
+    );
+}

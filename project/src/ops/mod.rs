@@ -3,6 +3,7 @@
 mod add;
 mod build;
 mod cache;
+mod confine;
 mod differential;
 mod fetch;
 mod graph;
@@ -18,6 +19,8 @@ pub use add::{add_component, AddRequest};
 pub use build::{build, BuildEvent, BuildReport, ComponentReport, StartUpRead, Timing};
 pub use cache::{cache_clean, cache_gc, cache_info, CacheInfo};
 pub use compose_linker::graph::{Edge as GraphEdge, Node as GraphNode, Piece};
+pub use compose_linker::{Confinement, Reach};
+pub use confine::{capabilities, Capabilities};
 pub use differential::{differential, Comparison, DifferentialOptions, Disagreement};
 pub use fetch::BuildOptions;
 pub use graph::{graph_of_build, graph_of_file, render_graph, write_graph, GraphFormat};

@@ -21,6 +21,8 @@ pub struct Plugged {
     pub links: Vec<Link>,
     /// Plugs that provide nothing the composition uses.
     pub unused: Vec<String>,
+    /// How each plugged library gets WASI.
+    pub confinements: Vec<compose_linker::Confinement>,
 }
 
 /// Composes `app` with `plugs`: each import of the app (and of the plugs it uses) is
@@ -51,6 +53,8 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     composition
         .plan(&root, &Wiring::default())
         .map_err(|e| for_plugs(e, &names))?;
+    // Plugged libraries get nothing of the run: they are someone else's code.
+    let confinements = super::confine::confine(&mut composition, &Default::default())?;
     composition
         .check_host(&Host {
             wasi: compose_runtime::wasi_version(),
@@ -82,6 +86,7 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
         links: composition.links().to_vec(),
         root,
         unused,
+        confinements,
     })
 }
 

@@ -33,6 +33,8 @@ pub(super) fn link(
     }
     key.update(format!("{:?}", manifest.wiring));
     key.update(format!("{:?}", manifest.host_imports));
+    let grants = manifest.grants();
+    key.update(format!("{grants:?}"));
     key.update(format!("{:?}", compose_runtime::wasi_version()));
     let key = hex::encode(key.finalize());
     let all_fresh = ready.iter().all(|(_, _, r)| r.fresh);
@@ -80,6 +82,7 @@ pub(super) fn link(
         .plan(root, &manifest.wiring)
         .map_err(|e| locate_wiring(manifest, e))?;
     cx.tell(BuildEvent::Linking { root });
+    let confinements = crate::ops::confine::confine(&mut composition, &grants)?;
     let host = Host {
         wasi: compose_runtime::wasi_version(),
         provides: manifest.host_imports.clone(),
@@ -101,6 +104,7 @@ pub(super) fn link(
         components,
         links: composition.links().to_vec(),
         imports,
+        confinements,
     };
     let _ = std::fs::remove_file(&stamp);
     cx.out

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use compose_fs::{Confined, DirLock};
-use compose_linker::Link;
+use compose_linker::{Confinement, Link};
 pub use compose_runtime::StartUpRead;
 use compose_toolchains::{Language, Profile};
 use compose_wit::wit_parser::WorldId;
@@ -79,6 +79,10 @@ pub struct BuildReport {
     pub links: Vec<Link>,
     /// What the result imports from its host.
     pub imports: Vec<String>,
+    /// How each component but the root gets WASI: from the host, or narrowed or denied by
+    /// its virtual component.
+    #[serde(default)]
+    pub confinements: Vec<Confinement>,
 }
 
 /// One component in a build report.

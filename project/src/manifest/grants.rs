@@ -1,0 +1,141 @@
+//! `grants = { dirs, env, net }` of a component: what of the run it may use inside the
+//! composition. Checked against `[run]` (a component gets no more than the run has) and
+//! turned into the linker's [`Grants`].
+
+use compose_linker::{DirView, Grants};
+use toml::Spanned;
+
+use super::raw::RawGrants;
+use super::{Locator, RunDefaults};
+use crate::ProjectError;
+
+/// A component's grants as written, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComponentGrants {
+    /// What the linker enforces.
+    pub grants: Grants,
+    /// Where `grants = ...` is written (none: nothing granted).
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+pub(super) fn parse(
+    at: &Locator<'_>,
+    component: &str,
+    raw: &Spanned<RawGrants>,
+    run: &RunDefaults,
+) -> Result<ComponentGrants, ProjectError> {
+    let g = raw.get_ref();
+    let mut grants = Grants::default();
+    for dir in &g.dirs {
+        let view = dir_view(dir.get_ref(), run).map_err(|(message, label, help)| {
+            at.error(
+                dir.span(),
+                format!("component `{component}`: {message}"),
+                label,
+                Some(help),
+            )
+        })?;
+        if !grants.dirs.contains(&view) {
+            grants.dirs.push(view);
+        }
+    }
+    for var in &g.env {
+        let name = var.get_ref();
+        if !run.env.iter().any(|e| &e.name == name) {
+            let granted: Vec<&str> = run.env.iter().map(|e| e.name.as_str()).collect();
+            return Err(at.error(
+                var.span(),
+                format!("component `{component}` is granted `{name}`, which the run does not grant"),
+                "not a variable of the run",
+                Some(format!(
+                    "add it to `[run] env` (it now grants: {}), or remove it here: a component gets no more than the run",
+                    none_if_empty(&granted)
+                )),
+            ));
+        }
+        if !grants.env.contains(name) {
+            grants.env.push(name.clone());
+        }
+    }
+    if let Some(net) = &g.net {
+        if *net.get_ref() && run.network.is_empty() && !run.name_lookup {
+            return Err(at.error(
+                net.span(),
+                format!("component `{component}` is granted the network, which the run does not grant"),
+                "the run has no network",
+                Some("add `[run] allow-net = [\"IP:PORT\", ...]` (or `allow-name-lookup = true`), or remove `net` here".into()),
+            ));
+        }
+        grants.net = *net.get_ref();
+    }
+    Ok(ComponentGrants {
+        grants,
+        span: Some(raw.span()),
+    })
+}
+
+/// `/data`, `/data/sub` or `/data/sub:ro`: one of the run's directories (by guest path),
+/// or a folder inside one. `:ro` is taken when the run's grant is read-only already:
+/// write access is the run's, and compose cannot yet narrow it inside the composed file.
+fn dir_view(spec: &str, run: &RunDefaults) -> Result<DirView, (String, &'static str, String)> {
+    let (path, read_only) = match spec.strip_suffix(":ro") {
+        Some(p) => (p, true),
+        None => (spec.strip_suffix(":rw").unwrap_or(spec), false),
+    };
+    let path = path.trim_end_matches('/');
+    let granted: Vec<&str> = run.dirs.iter().map(|d| d.guest.as_str()).collect();
+    let help = format!(
+        "name one of the run's directories by the path the guest sees, or a folder inside one (`[run] dirs` grants: {}); a component gets no more than the run",
+        none_if_empty(&granted)
+    );
+    let (dir, sub) = run
+        .dirs
+        .iter()
+        .filter_map(|d| {
+            let guest = d.guest.trim_end_matches('/');
+            if path == guest {
+                Some((d, String::new()))
+            } else {
+                let rest = path.strip_prefix(guest)?.strip_prefix('/')?;
+                Some((d, rest.to_string()))
+            }
+        })
+        .max_by_key(|(d, _)| d.guest.len())
+        .ok_or_else(|| {
+            (
+                format!("`{path}` is not a directory the run grants"),
+                "not a directory of the run",
+                help,
+            )
+        })?;
+    if sub
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+        && !sub.is_empty()
+    {
+        return Err((
+            format!("`{spec}`: a folder inside a directory is named without `.`, `..` or `//`"),
+            "not a plain path",
+            "write the folder's path as the guest sees it, e.g. `/data/reports`".into(),
+        ));
+    }
+    if read_only && dir.writable {
+        return Err((
+            format!("`{spec}`: the run grants `{}` read-write, and compose cannot narrow write access inside the composed file", dir.guest),
+            "read-only of a read-write directory",
+            format!("make the run's grant read-only (`[run] dirs = [\"{}::{}\"]`), or grant `{path}` here without `:ro`", dir.host.display(), dir.guest),
+        ));
+    }
+    Ok(DirView {
+        preopen: dir.guest.clone(),
+        sub,
+    })
+}
+
+fn none_if_empty(items: &[&str]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
+}
