@@ -121,7 +121,7 @@ fn confined(c: &compose_project::ops::Confinement) -> String {
     let mut from_host = 0;
     for (interface, reach) in &c.interfaces {
         match reach {
-            Reach::Host => from_host += 1,
+            Reach::Host | Reach::Forwarded => from_host += 1,
             Reach::Denied => virtual_ones.push(format!("{interface} denied")),
             Reach::Narrowed => virtual_ones.push(format!("{interface} narrowed")),
         }

@@ -202,13 +202,7 @@ fn explain_capabilities(
         (Some(plugged), _) => plugged
             .confinements
             .iter()
-            .map(|c| ops::Capabilities {
-                component: c.component.clone(),
-                root: false,
-                dirs: Vec::new(),
-                env: Vec::new(),
-                network: false,
-            })
+            .map(|c| ops::Capabilities::of(&c.component, &Default::default()))
             .collect(),
         (None, Some(manifest)) if manifest.components.len() > 1 => ops::capabilities(manifest)?,
         _ => return Ok(()),

@@ -7,7 +7,7 @@ use compose_wit::names::is_wasi;
 use serde::{Deserialize, Serialize};
 
 use super::{Composition, Link, LinkError};
-use crate::virt::{virtualize, Grants, Reach, Wasi};
+use crate::virt::{virtualize, Confining, Grants, Reach, Wasi};
 
 /// What confining one component did: how each WASI interface it imports reaches it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,9 +59,14 @@ impl Composition {
                 })
                 .map(|i| i.name.clone())
                 .collect();
+            let confining =
+                Confining::new(&granted, &from_host).map_err(|message| LinkError::Virtual {
+                    component: name.clone(),
+                    message,
+                })?;
             let interfaces = from_host
                 .iter()
-                .map(|i| (i.clone(), granted.reach(i)))
+                .map(|i| (i.clone(), confining.reach(i)))
                 .collect();
             let Some(made) = virtualize(wasi, &name, &from_host, &granted)? else {
                 report.push(Confinement {

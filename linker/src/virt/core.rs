@@ -1,65 +1,126 @@
 //! The core module of a virtual component, as WebAssembly text written for its grants.
 //!
-//! Every function of every interface the world exports gets a body: the ones below, or
-//! `unreachable` for the methods of resources no function can make (a denied name lookup
-//! hands out no stream to call them on). Memory, by address:
+//! Every function of every interface the world exports gets a body: a denial, a narrowing
+//! (below), the host's function forwarded ([`super::forward`]), or `unreachable` for the
+//! methods of resources nothing can make (a denied file system hands out no descriptor to
+//! call them on). Memory, by address:
 //!
 //! | at | what |
 //! | --- | --- |
 //! | 16 | `result::err(access-denied)`, the answer of a denied socket or lookup |
-//! | 32 | where the host's answer is written, then the filtered one returned |
-//! | 48 | zeros: an empty list, or `none` |
-//! | 64 | the host's answer to `open-at` |
-//! | 128 | names (of variables, directories, sub-folders) |
-//! | after | the heap, a bump allocator for what the host hands over |
+//! | 32 | where the host's answer is written, then returned (forwarded calls too) |
+//! | 96 | zeros: an empty list, `none`, `ok` with nothing or zero in it |
+//! | 128 | the host's answer to `open-at` of a granted sub-folder |
+//! | 256 | names (of variables, directories, sub-folders) and fixed answers |
+//! | after | the heap, a bump allocator for what the host and callers hand over, emptied after each call |
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use wit_parser::abi::{AbiVariant, WasmType};
-use wit_parser::{Resolve, WorldId, WorldItem};
+use wit_parser::{Function, Resolve, TypeId, WorldId, WorldItem};
 
-use super::Grants;
+use super::forward::{ty, Forwarder};
+use super::{Confining, Grants, Reach};
 use compose_wit::names::split_version;
 
 const DENIED: u32 = 16;
 const ANSWER: u32 = 32;
-const EMPTY: u32 = 48;
-const OPENED: u32 = 64;
-const NAMES: u32 = 128;
+const ZEROS: u32 = 96;
+const OPENED: u32 = 128;
+const DATA: u32 = 256;
 
 /// The module's text.
-pub(super) fn module(resolve: &Resolve, world: WorldId, grants: &Grants, version: &str) -> String {
-    let mut names = Names::default();
-    let mut imports = String::new();
-    let mut funcs = String::new();
+pub(super) fn module(
+    resolve: &Resolve,
+    world: WorldId,
+    grants: &Grants,
+    confining: &Confining,
+    version: &str,
+) -> Result<String, String> {
+    let exported: Vec<_> = resolve.worlds[world]
+        .exports
+        .values()
+        .filter_map(|item| match item {
+            WorldItem::Interface { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let mut m = Module {
+        forwarder: Forwarder::new(resolve, &exported),
+        imports: Imports::default(),
+        data: Data::default(),
+        funcs: String::new(),
+        version: version.to_string(),
+        new_resource: HashMap::new(),
+    };
+    // Each wrapped resource: made with `[resource-new]`, its host handle dropped with it.
     for (key, item) in &resolve.worlds[world].exports {
         let WorldItem::Interface { id, .. } = item else {
             continue;
         };
         let name = resolve.name_world_key(key);
-        let interface = split_version(&name).0;
-        for func in resolve.interfaces[*id].functions.values() {
-            let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
-            let params: String = sig.params.iter().map(|t| format!(" {}", ty(*t))).collect();
-            let results: String = sig.results.iter().map(|t| format!(" {}", ty(*t))).collect();
-            let body = body(
-                interface,
-                &func.name,
-                grants,
-                version,
-                &mut names,
-                &mut imports,
+        let forwarded = confining.reach(&name) != Reach::Denied;
+        for (resource_name, ty) in &resolve.interfaces[*id].types {
+            if !matches!(resolve.types[*ty].kind, wit_parser::TypeDefKind::Resource) {
+                continue;
+            }
+            let new = m.imports.func(
+                &format!("[export]{name}"),
+                &format!("[resource-new]{resource_name}"),
+                "(param i32) (result i32)",
             );
+            m.new_resource.insert(*ty, new);
+            if forwarded {
+                let drop = m.imports.func(
+                    &name,
+                    &format!("[resource-drop]{resource_name}"),
+                    "(param i32)",
+                );
+                let _ = writeln!(
+                    m.funcs,
+                    "  (func (export \"{name}#[dtor]{resource_name}\") (param i32)
+    (if (i32.shr_u (local.get 0) (i32.const 1)) (then (call {drop} (i32.shr_u (local.get 0) (i32.const 1))))))"
+                );
+            }
+        }
+    }
+    for (key, item) in &resolve.worlds[world].exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let name = resolve.name_world_key(key);
+        let reach = confining.reach(&name);
+        for func in resolve.interfaces[*id].functions.values() {
+            let sig = m.forwarder.export_signature(func);
+            let body = m.body(&name, func, reach, grants, confining)?;
             let _ = writeln!(
-                funcs,
-                "  (func (export \"{name}#{}\") (param{params}) (result{results})\n{body}  )",
+                m.funcs,
+                "  (func (export \"{name}#{}\") {}\n{body}  )",
+                func.name,
+                sig.text()
+            );
+            // What the call allocated is dead once its caller has read the answer.
+            let results: String = sig.results.iter().map(|t| format!(" {}", ty(*t))).collect();
+            let _ = writeln!(
+                m.funcs,
+                "  (func (export \"cabi_post_{name}#{}\") (param{results}) (global.set $heap (i32.const {{HEAP}})))",
                 func.name
             );
         }
     }
-    let heap = (NAMES + names.bytes.len() as u32 + 15) & !15;
+    let ready = if confining.streams {
+        let subscribe = m.imports.func(
+            &format!("wasi:clocks/monotonic-clock@{version}"),
+            "subscribe-duration",
+            "(param i64) (result i32)",
+        );
+        format!("  (func $ready (result i32) (call {subscribe} (i64.const 0)))\n")
+    } else {
+        String::new()
+    };
+    let heap = (DATA + m.data.bytes.len() as u32 + 15) & !15;
     let mut text = String::from("(module\n");
-    text.push_str(&imports);
+    text.push_str(&m.imports.text);
     let _ = writeln!(text, "  (memory (export \"memory\") 1)");
     let _ = writeln!(text, "  (global $heap (mut i32) (i32.const {heap}))");
     let _ = writeln!(
@@ -68,41 +129,200 @@ pub(super) fn module(resolve: &Resolve, world: WorldId, grants: &Grants, version
     );
     let _ = writeln!(
         text,
-        "  (data (i32.const {NAMES}) \"{}\")",
-        escape(&names.bytes)
+        "  (data (i32.const {DATA}) \"{}\")",
+        escape(&m.data.bytes)
     );
     text.push_str(HELPERS);
-    text.push_str(&funcs);
+    text.push_str(&ready);
+    text.push_str(&m.funcs.replace("{HEAP}", &heap.to_string()));
     text.push_str(")\n");
-    text
+    Ok(text)
 }
 
-/// The body of `interface`'s function `func`.
-fn body(
-    interface: &str,
-    func: &str,
-    grants: &Grants,
-    version: &str,
-    names: &mut Names,
-    imports: &mut String,
-) -> String {
-    match (interface, func) {
-        ("wasi:cli/environment", "get-environment") if !grants.env.is_empty() => {
-            let _ = writeln!(
-                imports,
-                "  (import \"wasi:cli/environment@{version}\" \"get-environment\" (func $host_get_environment (param i32)))"
-            );
-            let mut allowed = String::new();
-            for var in &grants.env {
-                let (at, len) = names.add(var);
-                let _ = writeln!(
-                    allowed,
-                    "          (if (call $equal (i32.load (local.get $entry)) (i32.load offset=4 (local.get $entry)) (i32.const {at}) (i32.const {len})) (then (local.set $keep (i32.const 1))))"
-                );
+struct Module<'a> {
+    forwarder: Forwarder<'a>,
+    imports: Imports,
+    data: Data,
+    funcs: String,
+    version: String,
+    new_resource: HashMap<TypeId, String>,
+}
+
+impl Module<'_> {
+    /// The body of `interface`'s function `func`.
+    fn body(
+        &mut self,
+        interface: &str,
+        func: &Function,
+        reach: Reach,
+        grants: &Grants,
+        confining: &Confining,
+    ) -> Result<String, String> {
+        let unversioned = split_version(interface).0;
+        let name = func.name.as_str();
+        Ok(match (unversioned, name, reach) {
+            ("wasi:cli/environment", "get-environment", Reach::Narrowed) => {
+                self.environment(interface, grants)
             }
-            format!(
-                "    (local $base i32) (local $count i32) (local $i i32) (local $kept i32) (local $entry i32) (local $keep i32)
-    (call $host_get_environment (i32.const {ANSWER}))
+            // Nothing to read: no variables, no arguments (they are the root's), no folder.
+            ("wasi:cli/environment", _, _) => format!("    (i32.const {ZEROS})\n"),
+            ("wasi:filesystem/preopens", _, Reach::Narrowed) => self.directories(grants, confining),
+            ("wasi:filesystem/preopens", _, _) => format!("    (i32.const {ZEROS})\n"),
+            ("wasi:sockets/tcp-create-socket", _, _)
+            | ("wasi:sockets/udp-create-socket", _, _)
+            | ("wasi:sockets/ip-name-lookup", "resolve-addresses", _) => {
+                format!("    (i32.const {DENIED})\n")
+            }
+            ("wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr", _, Reach::Denied) => {
+                // The virtual component's own stream: rep 0.
+                let new = self.new_of_result(func)?;
+                format!("    (call {new} (i32.const 0))\n")
+            }
+            ("wasi:io/streams", _, _) => self.stream(interface, func)?,
+            ("wasi:filesystem/types", "filesystem-error-code", Reach::Denied) => {
+                format!("    (i32.const {ZEROS})\n")
+            }
+            ("wasi:filesystem/types", _, Reach::Narrowed | Reach::Forwarded) => {
+                self.file(interface, func)?
+            }
+            (_, _, Reach::Forwarded | Reach::Narrowed) => {
+                self.forward(interface, func, "(i32.const 0)")?
+            }
+            _ => "    unreachable\n".to_string(),
+        })
+    }
+
+    fn forward(&mut self, interface: &str, func: &Function, mark: &str) -> Result<String, String> {
+        let host = format!("$host_{}_{}", self.imports.count, sanitize(&func.name));
+        self.imports.count += 1;
+        let new_resource = self.new_resource.clone();
+        let mut imports = String::new();
+        let body =
+            self.forwarder
+                .body(func, &host, &mut imports, interface, ANSWER, mark, &|r| {
+                    new_resource.get(&r).cloned().unwrap_or_default()
+                })?;
+        self.imports.text.push_str(&imports);
+        Ok(body)
+    }
+
+    /// `[resource-new]` of the resource `func` returns.
+    fn new_of_result(&self, func: &Function) -> Result<String, String> {
+        func.result
+            .as_ref()
+            .and_then(|t| self.forwarder.resource_of(t))
+            .and_then(|(r, _)| self.new_resource.get(&r).cloned())
+            .ok_or_else(|| format!("`{}` returns no stream compose wraps", func.name))
+    }
+
+    /// A stream method: the host's for a wrapped host stream, the virtual one's for rep 0
+    /// (an empty input, an output that keeps nothing).
+    fn stream(&mut self, interface: &str, func: &Function) -> Result<String, String> {
+        let name = func.name.as_str();
+        let own = if name.ends_with(".subscribe") {
+            "(call $ready)".to_string()
+        } else if name.starts_with("[method]input-stream.") {
+            let closed = self
+                .forwarder
+                .error_answer(func, "closed")
+                .ok_or_else(|| format!("`{name}` cannot answer `closed`"))?;
+            format!("(i32.const {})", self.data.aligned(&closed))
+        } else if name == "[method]output-stream.check-write" {
+            // Room for 4 KiB at every check: what is written goes nowhere.
+            let mut ok = vec![0u8; 16];
+            ok[8..16].copy_from_slice(&4096u64.to_le_bytes());
+            format!("(i32.const {})", self.data.aligned(&ok))
+        } else {
+            format!("(i32.const {ZEROS})")
+        };
+        let mut guard = format!("    (if (i32.eqz (local.get 0)) (then (return {own})))\n");
+        if name.contains("splice") {
+            // Splicing from the empty input: it is closed.
+            let closed = self
+                .forwarder
+                .error_answer(func, "closed")
+                .ok_or_else(|| format!("`{name}` cannot answer `closed`"))?;
+            let _ = writeln!(
+                guard,
+                "    (if (i32.eqz (local.get 1)) (then (return (i32.const {}))))",
+                self.data.aligned(&closed)
+            );
+        }
+        Ok(guard + &self.forward(interface, func, "(i32.const 0)")?)
+    }
+
+    /// A file-system function on a wrapped descriptor: refused with `read-only` where it
+    /// would change a read-only one, else the host's.
+    fn file(&mut self, interface: &str, func: &Function) -> Result<String, String> {
+        let name = func.name.as_str();
+        let method = name.strip_prefix("[method]descriptor.").unwrap_or_default();
+        let changes = matches!(
+            method,
+            "write"
+                | "write-via-stream"
+                | "append-via-stream"
+                | "set-size"
+                | "set-times"
+                | "set-times-at"
+                | "create-directory-at"
+                | "link-at"
+                | "remove-directory-at"
+                | "rename-at"
+                | "symlink-at"
+                | "unlink-file-at"
+        );
+        let mut guard = String::new();
+        if changes || method == "open-at" {
+            let refused = self
+                .forwarder
+                .error_answer(func, "read-only")
+                .ok_or_else(|| format!("`{name}` cannot answer `read-only`"))?;
+            let at = self.data.aligned(&refused);
+            let borrowed = self.forwarder.borrowed_params(func);
+            let read_only: Vec<String> = borrowed
+                .iter()
+                .map(|i| format!("(i32.and (local.get {i}) (i32.const 1))"))
+                .collect();
+            let condition = if method == "open-at" {
+                // open-at(self, path-flags, path, path-len, open-flags, descriptor-flags):
+                // creating, truncating, or asking to write or change the folder.
+                "(i32.and (i32.and (local.get 0) (i32.const 1)) (i32.or (i32.and (local.get 4) (i32.const 13)) (i32.and (local.get 5) (i32.const 34))))".to_string()
+            } else {
+                read_only
+                    .into_iter()
+                    .reduce(|a, b| format!("(i32.or {a} {b})"))
+                    .unwrap_or_else(|| "(i32.const 0)".into())
+            };
+            let _ = writeln!(
+                guard,
+                "    (if {condition} (then (return (i32.const {at}))))"
+            );
+        }
+        // What a descriptor opens is as read-only as the descriptor.
+        let mark = if name.starts_with("[method]") {
+            "(i32.and (local.get 0) (i32.const 1))"
+        } else {
+            "(i32.const 0)"
+        };
+        Ok(guard + &self.forward(interface, func, mark)?)
+    }
+
+    /// `get-environment`: the host's variables that are granted, the others left out.
+    fn environment(&mut self, interface: &str, grants: &Grants) -> String {
+        let host = self
+            .imports
+            .func(interface, "get-environment", "(param i32)");
+        let mut allowed = String::new();
+        for var in &grants.env {
+            let (at, len) = self.data.name(var);
+            let _ = writeln!(
+                allowed,
+                "        (if (call $equal (i32.load (local.get $entry)) (i32.load offset=4 (local.get $entry)) (i32.const {at}) (i32.const {len})) (then (local.set $keep (i32.const 1))))"
+            );
+        }
+        format!(
+            "    (local $base i32) (local $count i32) (local $i i32) (local $kept i32) (local $entry i32) (local $keep i32)
+    (call {host} (i32.const {ANSWER}))
     (local.set $base (i32.load (i32.const {ANSWER})))
     (local.set $count (i32.load (i32.const {ANSWER_LEN})))
     (block $done
@@ -119,73 +339,82 @@ fn body(
     (i32.store (i32.const {ANSWER_LEN}) (local.get $kept))
     (i32.const {ANSWER})
 ",
-                ANSWER_LEN = ANSWER + 4
-            )
-        }
-        // Nothing to read: no variables, no arguments (they are the root's), no directory.
-        ("wasi:cli/environment", _) => format!("    (i32.const {EMPTY})\n"),
-        ("wasi:filesystem/preopens", "get-directories") if !grants.dirs.is_empty() => {
-            directories(grants, version, names, imports)
-        }
-        ("wasi:filesystem/preopens", "get-directories") => format!("    (i32.const {EMPTY})\n"),
-        ("wasi:sockets/tcp-create-socket", _)
-        | ("wasi:sockets/udp-create-socket", _)
-        | ("wasi:sockets/ip-name-lookup", "resolve-addresses") => {
-            format!("    (i32.const {DENIED})\n")
-        }
-        _ => "    unreachable\n".to_string(),
+            ANSWER_LEN = ANSWER + 4
+        )
     }
-}
 
-/// `get-directories`: the host's directories that are granted, whole or a sub-folder opened
-/// in them; the others are dropped.
-fn directories(grants: &Grants, version: &str, names: &mut Names, imports: &mut String) -> String {
-    let types = format!("wasi:filesystem/types@{version}");
-    let _ = writeln!(
-        imports,
-        "  (import \"wasi:filesystem/preopens@{version}\" \"get-directories\" (func $host_get_directories (param i32)))"
-    );
-    let _ = writeln!(
-        imports,
-        "  (import \"{types}\" \"[resource-drop]descriptor\" (func $drop_descriptor (param i32)))"
-    );
-    if grants.dirs.iter().any(|d| !d.sub.is_empty()) {
-        let _ = writeln!(
-            imports,
-            "  (import \"{types}\" \"[method]descriptor.open-at\" (func $open_at (param i32 i32 i32 i32 i32 i32 i32)))"
+    /// `get-directories`: the host's directories that are granted, whole or a sub-folder
+    /// opened in them (wrapped, marked read-only where granted so, when the virtual
+    /// component wraps descriptors); the others are dropped.
+    fn directories(&mut self, grants: &Grants, confining: &Confining) -> String {
+        let version = self.version.clone();
+        let types = format!("wasi:filesystem/types@{version}");
+        let host = self.imports.func(
+            &format!("wasi:filesystem/preopens@{version}"),
+            "get-directories",
+            "(param i32)",
         );
-    }
-    let mut each = String::new();
-    for dir in &grants.dirs {
-        let (at, len) = names.add(&dir.preopen);
-        let (seen_at, seen_len) = names.add(&dir.seen_as());
-        let give = if dir.sub.is_empty() {
+        let drop = self
+            .imports
+            .func(&types, "[resource-drop]descriptor", "(param i32)");
+        let open_at = self.imports.func(
+            &types,
+            "[method]descriptor.open-at",
+            "(param i32 i32 i32 i32 i32 i32 i32)",
+        );
+        let new = self
+            .new_resource
+            .iter()
+            .find(|(ty, _)| {
+                self.forwarder.resolve.types[**ty].name.as_deref() == Some("descriptor")
+            })
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default();
+        let files = confining.files;
+        let wrap = |handle: &str, read_only: bool| -> String {
+            if !files {
+                return handle.to_string();
+            }
             format!(
-                "(local.set $used (i32.const 1))
-            (call $give (local.get $handle) (i32.const {seen_at}) (i32.const {seen_len}))"
-            )
-        } else {
-            let (sub_at, sub_len) = names.add(&dir.sub);
-            // open-at(no symlink following, the sub-folder, open-flags: directory,
-            // descriptor-flags: read); the folder's write permission is the run's.
-            format!(
-                "(call $open_at (local.get $handle) (i32.const 0) (i32.const {sub_at}) (i32.const {sub_len}) (i32.const 2) (i32.const 1) (i32.const {OPENED}))
-            (if (i32.eqz (i32.load8_u (i32.const {OPENED})))
-              (then (call $give (i32.load (i32.const {OPENED_HANDLE})) (i32.const {seen_at}) (i32.const {seen_len}))))",
-                OPENED_HANDLE = OPENED + 4
+                "(call {new} (i32.or (i32.shl {handle} (i32.const 1)) (i32.const {})))",
+                u32::from(read_only)
             )
         };
-        let _ = writeln!(
-            each,
-            "        (if (call $equal (local.get $name) (local.get $name_len) (i32.const {at}) (i32.const {len}))
+        let mut each = String::new();
+        for dir in &grants.dirs {
+            let (at, len) = self.data.name(&dir.preopen);
+            let (seen_at, seen_len) = self.data.name(&dir.seen_as());
+            let give = if dir.sub.is_empty() {
+                format!(
+                    "(local.set $used (i32.const 1))
+            (call $give {} (i32.const {seen_at}) (i32.const {seen_len}))",
+                    wrap("(local.get $handle)", dir.read_only)
+                )
+            } else {
+                let (sub_at, sub_len) = self.data.name(&dir.sub);
+                // open-at(no symlink following, the sub-folder, open-flags: directory,
+                // descriptor-flags: read); writing is the run's, or refused when wrapped.
+                format!(
+                    "(call {open_at} (local.get $handle) (i32.const 0) (i32.const {sub_at}) (i32.const {sub_len}) (i32.const 2) (i32.const 1) (i32.const {OPENED}))
+            (if (i32.eqz (i32.load8_u (i32.const {OPENED})))
+              (then (call $give {} (i32.const {seen_at}) (i32.const {seen_len}))))",
+                    wrap(
+                        &format!("(i32.load (i32.const {}))", OPENED + 4),
+                        dir.read_only
+                    )
+                )
+            };
+            let _ = writeln!(
+                each,
+                "        (if (call $equal (local.get $name) (local.get $name_len) (i32.const {at}) (i32.const {len}))
           (then
             {give}))"
-        );
-    }
-    let room = 12 * grants.dirs.len();
-    format!(
-        "    (local $base i32) (local $count i32) (local $i i32) (local $entry i32) (local $handle i32) (local $name i32) (local $name_len i32) (local $used i32)
-    (call $host_get_directories (i32.const {ANSWER}))
+            );
+        }
+        let room = 12 * grants.dirs.len();
+        format!(
+            "    (local $base i32) (local $count i32) (local $i i32) (local $entry i32) (local $handle i32) (local $name i32) (local $name_len i32) (local $used i32)
+    (call {host} (i32.const {ANSWER}))
     (local.set $base (i32.load (i32.const {ANSWER})))
     (local.set $count (i32.load (i32.const {ANSWER_LEN})))
     (global.set $out (call $cabi_realloc (i32.const 0) (i32.const 0) (i32.const 4) (i32.const {room})))
@@ -198,18 +427,70 @@ fn directories(grants: &Grants, version: &str, names: &mut Names, imports: &mut 
         (local.set $name (i32.load offset=4 (local.get $entry)))
         (local.set $name_len (i32.load offset=8 (local.get $entry)))
         (local.set $used (i32.const 0))
-{each}        (if (i32.eqz (local.get $used)) (then (call $drop_descriptor (local.get $handle))))
+{each}        (if (i32.eqz (local.get $used)) (then (call {drop} (local.get $handle))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (i32.store (i32.const {ANSWER}) (global.get $out))
     (i32.store (i32.const {ANSWER_LEN}) (global.get $given))
     (i32.const {ANSWER})
 ",
-        ANSWER_LEN = ANSWER + 4
-    )
+            ANSWER_LEN = ANSWER + 4
+        )
+    }
 }
 
-/// The allocator the host writes its answers with, byte comparison, and appending a
+/// The core imports, each once.
+#[derive(Default)]
+struct Imports {
+    text: String,
+    seen: HashMap<(String, String), String>,
+    count: usize,
+}
+
+impl Imports {
+    /// The function imported as `name` from `module`.
+    fn func(&mut self, module: &str, name: &str, signature: &str) -> String {
+        if let Some(f) = self.seen.get(&(module.to_string(), name.to_string())) {
+            return f.clone();
+        }
+        let f = format!("$import_{}_{}", self.count, sanitize(name));
+        self.count += 1;
+        let _ = writeln!(
+            self.text,
+            "  (import \"{module}\" \"{name}\" (func {f} {signature}))"
+        );
+        self.seen
+            .insert((module.to_string(), name.to_string()), f.clone());
+        f
+    }
+}
+
+/// Names and fixed answers kept in the module's data.
+#[derive(Default)]
+struct Data {
+    bytes: Vec<u8>,
+}
+
+impl Data {
+    /// Where `name` is, and its length.
+    fn name(&mut self, name: &str) -> (u32, u32) {
+        let at = DATA + self.bytes.len() as u32;
+        self.bytes.extend_from_slice(name.as_bytes());
+        (at, name.len() as u32)
+    }
+
+    /// Where `bytes` are, at an address aligned for any answer.
+    fn aligned(&mut self, bytes: &[u8]) -> u32 {
+        while self.bytes.len() % 8 != 0 {
+            self.bytes.push(0);
+        }
+        let at = DATA + self.bytes.len() as u32;
+        self.bytes.extend_from_slice(bytes);
+        at
+    }
+}
+
+/// The allocator the host and callers write with, byte comparison, and appending a
 /// directory to the answer of `get-directories`.
 const HELPERS: &str = r#"  (global $out (mut i32) (i32.const 0))
   (global $given (mut i32) (i32.const 0))
@@ -243,30 +524,12 @@ const HELPERS: &str = r#"  (global $out (mut i32) (i32.const 0))
     (global.set $given (i32.add (global.get $given) (i32.const 1))))
 "#;
 
-/// Names kept in the module's data, each added once.
-#[derive(Default)]
-struct Names {
-    bytes: Vec<u8>,
-}
-
-impl Names {
-    /// Where `name` is, and its length.
-    fn add(&mut self, name: &str) -> (u32, u32) {
-        let at = NAMES + self.bytes.len() as u32;
-        self.bytes.extend_from_slice(name.as_bytes());
-        (at, name.len() as u32)
-    }
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 fn escape(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
-}
-
-fn ty(t: WasmType) -> &'static str {
-    match t {
-        WasmType::I64 | WasmType::PointerOrI64 => "i64",
-        WasmType::F32 => "f32",
-        WasmType::F64 => "f64",
-        _ => "i32",
-    }
 }

@@ -8,14 +8,16 @@
 //! implements: a core module written for the grants (see [`core`]) and wit-component.
 
 mod core;
+mod forward;
 
 use compose_wit::names::split_version;
 use wit_parser::{Resolve, UnresolvedPackageGroup};
 
 use crate::LinkError;
 
-/// What one component of a composition may use. The default grants nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What one component of a composition may use. The default grants no directory, no
+/// variable, no network and no stdin; stdout and stderr pass (they reach no host data).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grants {
     /// The environment variables it may read, by name.
     pub env: Vec<String>,
@@ -23,16 +25,37 @@ pub struct Grants {
     pub dirs: Vec<DirView>,
     /// Whether it may open sockets and look up names.
     pub net: bool,
+    /// Whether it reads the run's stdin (else it reads an empty one).
+    pub stdin: bool,
+    /// Whether its stdout is the run's (else what it writes there goes nowhere).
+    pub stdout: bool,
+    /// Whether its stderr is the run's (else what it writes there goes nowhere).
+    pub stderr: bool,
+}
+
+impl Default for Grants {
+    fn default() -> Self {
+        Self {
+            env: Vec::new(),
+            dirs: Vec::new(),
+            net: false,
+            stdin: false,
+            stdout: true,
+            stderr: true,
+        }
+    }
 }
 
 /// A directory a component sees: one of the run's (`preopen`, its guest path), whole or a
-/// sub-folder of it.
+/// sub-folder of it, possibly read-only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirView {
     /// The guest path of the run's directory (`/data`).
     pub preopen: String,
     /// A path inside it (`reports/2026`), or empty for the whole directory.
     pub sub: String,
+    /// Whether the component may only read it (else it may write as the run may).
+    pub read_only: bool,
 }
 
 impl DirView {
@@ -52,38 +75,121 @@ impl DirView {
 pub enum Reach {
     /// From the host, as the run grants it.
     Host,
+    /// Through its virtual component, which hands on the host's (wrapping the resources it
+    /// gives out, so that the ones it denies can be told apart).
+    Forwarded,
     /// From its virtual component, narrowed to what it was granted.
     Narrowed,
     /// From its virtual component, which denies everything.
     Denied,
 }
 
-/// The WASI interfaces compose can stand in for, unversioned.
-pub const VIRTUALIZED: [&str; 5] = [
-    "wasi:cli/environment",
-    "wasi:filesystem/preopens",
-    "wasi:sockets/tcp-create-socket",
-    "wasi:sockets/udp-create-socket",
-    "wasi:sockets/ip-name-lookup",
-];
+/// How each WASI interface a component imports reaches it, by unversioned name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Confining {
+    reach: std::collections::BTreeMap<String, Reach>,
+    /// Whether the virtual component wraps the streams (a standard stream is denied).
+    streams: bool,
+    /// Whether it wraps the descriptors.
+    files: bool,
+}
 
-impl Grants {
-    /// How `import` (a versioned WASI interface name) reaches a component with these grants.
-    pub fn reach(&self, import: &str) -> Reach {
-        match split_version(import).0 {
-            "wasi:cli/environment" if self.env.is_empty() => Reach::Denied,
-            "wasi:cli/environment" => Reach::Narrowed,
-            "wasi:filesystem/preopens" if self.dirs.is_empty() => Reach::Denied,
-            "wasi:filesystem/preopens" => Reach::Narrowed,
-            "wasi:sockets/tcp-create-socket"
-            | "wasi:sockets/udp-create-socket"
-            | "wasi:sockets/ip-name-lookup"
-                if !self.net =>
-            {
-                Reach::Denied
+impl Confining {
+    /// Decides, for a component importing `imports` (versioned names).
+    pub(crate) fn new(grants: &Grants, imports: &[String]) -> Result<Self, String> {
+        let names: Vec<&str> = imports.iter().map(|i| split_version(i).0).collect();
+        let imported = |name: &str| names.contains(&name);
+        let standard = [
+            ("wasi:cli/stdin", grants.stdin),
+            ("wasi:cli/stdout", grants.stdout),
+            ("wasi:cli/stderr", grants.stderr),
+        ];
+        let denied_streams: Vec<&str> = standard
+            .iter()
+            .filter(|(name, granted)| imported(name) && !granted)
+            .map(|(name, _)| *name)
+            .collect();
+        // Streams wrapped means every interface handing out streams is wrapped too:
+        // compose does that for files and (denied) TCP, not for HTTP or granted TCP.
+        let unwrappable = names
+            .iter()
+            .find(|n| n.starts_with("wasi:http/"))
+            .copied()
+            .or((grants.net && imported("wasi:sockets/tcp")).then_some("wasi:sockets/tcp"));
+        let mut streams = !denied_streams.is_empty();
+        if let (true, Some(blocker)) = (streams, unwrappable) {
+            if denied_streams.iter().any(|s| *s != "wasi:cli/stdin") {
+                return Err(format!(
+                    "it imports `{blocker}`, whose streams compose cannot confine: grant it stdout and stderr"
+                ));
             }
-            _ => Reach::Host,
+            // Only the default (no stdin) is asked: stdin stays the run's.
+            streams = false;
         }
+        let read_only = grants.dirs.iter().any(|d| d.read_only);
+        let files = imported("wasi:filesystem/types") && (streams || read_only);
+        let mut reach = std::collections::BTreeMap::new();
+        let mut set = |name: &str, r: Reach| {
+            if imported(name) {
+                reach.insert(name.to_string(), r);
+            }
+        };
+        let deny_or = |denied: bool, otherwise: Reach| {
+            if denied {
+                Reach::Denied
+            } else {
+                otherwise
+            }
+        };
+        set(
+            "wasi:cli/environment",
+            deny_or(grants.env.is_empty(), Reach::Narrowed),
+        );
+        set(
+            "wasi:filesystem/preopens",
+            deny_or(grants.dirs.is_empty(), Reach::Narrowed),
+        );
+        if !grants.net {
+            for name in [
+                "wasi:sockets/tcp-create-socket",
+                "wasi:sockets/udp-create-socket",
+                "wasi:sockets/ip-name-lookup",
+            ] {
+                set(name, Reach::Denied);
+            }
+        }
+        if streams {
+            set("wasi:io/streams", Reach::Forwarded);
+            for (name, granted) in standard {
+                set(name, deny_or(!granted, Reach::Forwarded));
+            }
+            if !grants.net {
+                set("wasi:sockets/tcp", Reach::Denied);
+            }
+        }
+        if files {
+            let r = if grants.dirs.is_empty() {
+                Reach::Denied
+            } else if read_only {
+                Reach::Narrowed
+            } else {
+                Reach::Forwarded
+            };
+            set("wasi:filesystem/types", r);
+        }
+        Ok(Self {
+            reach,
+            streams,
+            files,
+        })
+    }
+
+    /// How `import` (versioned or not) reaches the component.
+    pub(crate) fn reach(&self, import: &str) -> Reach {
+        self.reach
+            .get(split_version(import).0)
+            .copied()
+            .unwrap_or(Reach::Host)
     }
 }
 
@@ -167,33 +273,38 @@ pub fn virtualize(
     imports: &[String],
     grants: &Grants,
 ) -> Result<Option<Virtual>, LinkError> {
+    let fail = |message: String| LinkError::Virtual {
+        component: component.to_string(),
+        message,
+    };
+    let confining = Confining::new(grants, imports).map_err(fail)?;
     let mut provides = Vec::new();
     for import in imports {
-        if grants.reach(import) != Reach::Host {
+        if confining.reach(import) != Reach::Host {
             provides.push((import.clone(), wasi.versioned(split_version(import).0)));
         }
     }
     if provides.is_empty() {
         return Ok(None);
     }
-    let exports: Vec<&str> = {
-        let mut e: Vec<&str> = provides.iter().map(|(_, e)| e.as_str()).collect();
-        e.sort();
-        e.dedup();
-        e
-    };
-    let fail = |message: String| LinkError::Virtual {
-        component: component.to_string(),
-        message,
-    };
+    let mut exports: Vec<&str> = provides.iter().map(|(_, e)| e.as_str()).collect();
+    exports.sort();
+    exports.dedup();
     let mut resolve = wasi.resolve.clone();
     let mut world = String::from("package compose:virtual;\nworld confine {\n");
     for export in &exports {
         world.push_str(&format!("  export {export};\n"));
-        // What it narrows, it calls the host's for.
-        if grants.reach(export) == Reach::Narrowed {
+        // What it narrows or hands on, it calls the host's for.
+        if confining.reach(export) != Reach::Denied {
             world.push_str(&format!("  import {export};\n"));
         }
+    }
+    if confining.streams {
+        // A denied stream's pollable is one that is ready at once.
+        world.push_str(&format!(
+            "  import {};\n",
+            wasi.versioned("wasi:clocks/monotonic-clock")
+        ));
     }
     world.push_str("}\n");
     let package = resolve
@@ -202,8 +313,8 @@ pub fn virtualize(
     let world_id = resolve
         .select_world(&[package], Some("confine"))
         .map_err(|e| fail(format!("{e:#}")))?;
-    let text = core::module(&resolve, world_id, grants, &wasi.version);
-    let mut module = wat::parse_str(&text).map_err(|e| fail(format!("{e}\n{text}")))?;
+    let text = core::module(&resolve, world_id, grants, &confining, &wasi.version).map_err(fail)?;
+    let mut module = wat::parse_str(&text).map_err(|e| fail(format!("{e}")))?;
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,

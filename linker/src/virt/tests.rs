@@ -4,42 +4,83 @@ fn wasi() -> Wasi {
     Wasi::new(compose_runtime::WASI_WIT).expect("the runtime's WASI reads")
 }
 
+/// What a Rust or Go library built for WASI imports, at version `v`.
 fn imports(v: &str) -> Vec<String> {
     [
         "wasi:cli/environment",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:io/error",
+        "wasi:io/streams",
+        "wasi:filesystem/types",
         "wasi:filesystem/preopens",
+        "wasi:sockets/network",
+        "wasi:sockets/tcp",
         "wasi:sockets/tcp-create-socket",
         "wasi:sockets/udp-create-socket",
         "wasi:sockets/ip-name-lookup",
-        "wasi:cli/stdout",
+        "wasi:clocks/monotonic-clock",
     ]
     .iter()
     .map(|i| format!("{i}@{v}"))
     .collect()
 }
 
+fn reach(grants: &Grants, imports: &[String], name: &str) -> Reach {
+    Confining::new(grants, imports).unwrap().reach(name)
+}
+
 #[test]
-fn nothing_granted_denies_every_virtualized_interface_and_imports_nothing_it_stands_in_for() {
+fn nothing_granted_denies_what_reaches_host_data_and_hands_on_stdout() {
     let wasi = wasi();
-    let v = virtualize(&wasi, "lib", &imports("0.2.3"), &Grants::default())
+    let imports = imports("0.2.3");
+    let v = virtualize(&wasi, "lib", &imports, &Grants::default())
         .unwrap()
         .expect("a library importing WASI gets a virtual component");
-    let provided: Vec<&str> = v.provides.iter().map(|(i, _)| i.as_str()).collect();
-    assert_eq!(provided.len(), 5, "{provided:?}");
-    assert!(!provided.iter().any(|i| i.starts_with("wasi:cli/stdout")));
     assert!(v
         .provides
         .iter()
         .all(|(_, e)| e.ends_with(&format!("@{}", wasi.version()))));
-    let imported = crate::imports_of(&v.bytes).unwrap();
-    for name in VIRTUALIZED {
-        assert!(
-            !imported.iter().any(|i| i.starts_with(name)),
-            "{name} is denied, so not asked of the host: {imported:?}"
+    let g = Grants::default();
+    for denied in [
+        "wasi:cli/environment",
+        "wasi:cli/stdin",
+        "wasi:filesystem/preopens",
+        "wasi:filesystem/types",
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+        "wasi:sockets/ip-name-lookup",
+    ] {
+        assert_eq!(reach(&g, &imports, denied), Reach::Denied, "{denied}");
+    }
+    for forwarded in ["wasi:cli/stdout", "wasi:cli/stderr", "wasi:io/streams"] {
+        assert_eq!(
+            reach(&g, &imports, forwarded),
+            Reach::Forwarded,
+            "{forwarded}"
         );
     }
-    let exported = crate::exports_of(&v.bytes).unwrap();
-    assert_eq!(exported.len(), 5, "{exported:?}");
+    for host in [
+        "wasi:io/error",
+        "wasi:sockets/network",
+        "wasi:clocks/monotonic-clock",
+    ] {
+        assert_eq!(reach(&g, &imports, host), Reach::Host, "{host}");
+    }
+    let imported = crate::imports_of(&v.bytes).unwrap();
+    for denied in [
+        "wasi:cli/environment",
+        "wasi:filesystem/preopens",
+        "wasi:sockets/tcp-create-socket",
+        "wasi:cli/stdin",
+    ] {
+        assert!(
+            !imported.iter().any(|i| i.starts_with(denied)),
+            "{denied} is denied, so not asked of the host: {imported:?}"
+        );
+    }
+    assert!(imported.iter().any(|i| i.starts_with("wasi:cli/stdout")));
 }
 
 #[test]
@@ -51,23 +92,28 @@ fn narrowed_grants_call_the_hosts_interfaces() {
             DirView {
                 preopen: "/data".into(),
                 sub: String::new(),
+                read_only: false,
             },
             DirView {
                 preopen: "/data".into(),
                 sub: "reports/2026".into(),
+                read_only: true,
             },
         ],
-        net: true,
+        net: false,
+        stdin: true,
+        ..Grants::default()
     };
-    let v = virtualize(&wasi, "lib", &imports("0.2.12"), &grants)
+    let imports = imports("0.2.12");
+    let v = virtualize(&wasi, "lib", &imports, &grants)
         .unwrap()
         .unwrap();
+    // Read-only is kept by wrapping the descriptors; the streams stay the host's.
     assert_eq!(
-        v.provides.len(),
-        2,
-        "sockets are the host's: {:?}",
-        v.provides
+        reach(&grants, &imports, "wasi:filesystem/types"),
+        Reach::Narrowed
     );
+    assert_eq!(reach(&grants, &imports, "wasi:io/streams"), Reach::Host);
     let imported = crate::imports_of(&v.bytes).unwrap();
     for name in [
         "wasi:cli/environment",
@@ -80,19 +126,27 @@ fn narrowed_grants_call_the_hosts_interfaces() {
 }
 
 #[test]
-fn a_component_importing_nothing_to_confine_gets_no_virtual_component() {
-    let wasi = wasi();
-    let only_stdout = vec!["wasi:cli/stdout@0.2.0".to_string()];
-    assert!(virtualize(&wasi, "lib", &only_stdout, &Grants::default())
-        .unwrap()
-        .is_none());
-    let all = Grants {
-        net: true,
-        ..Default::default()
-    };
+fn streams_of_http_are_not_wrapped_so_stdout_cannot_be_denied_there() {
+    let mut imports = imports("0.2.12");
+    imports.push("wasi:http/types@0.2.12".into());
+    // The default (no stdin) gives way: stdin stays the run's.
     assert_eq!(
-        all.reach("wasi:sockets/tcp-create-socket@0.2.0"),
+        reach(&Grants::default(), &imports, "wasi:cli/stdin"),
         Reach::Host
     );
-    assert_eq!(all.reach("wasi:cli/environment@0.2.0"), Reach::Denied);
+    let quiet = Grants {
+        stdout: false,
+        ..Grants::default()
+    };
+    let e = Confining::new(&quiet, &imports).unwrap_err();
+    assert!(e.contains("wasi:http/types"), "{e}");
+}
+
+#[test]
+fn a_component_importing_nothing_to_confine_gets_no_virtual_component() {
+    let wasi = wasi();
+    let only_clock = vec!["wasi:clocks/monotonic-clock@0.2.0".to_string()];
+    assert!(virtualize(&wasi, "lib", &only_clock, &Grants::default())
+        .unwrap()
+        .is_none());
 }

@@ -68,6 +68,15 @@ pub(super) fn parse(
         }
         grants.net = *net.get_ref();
     }
+    for (value, granted) in [
+        (&g.stdin, &mut grants.stdin),
+        (&g.stdout, &mut grants.stdout),
+        (&g.stderr, &mut grants.stderr),
+    ] {
+        if let Some(v) = value {
+            *granted = *v;
+        }
+    }
     Ok(ComponentGrants {
         grants,
         span: Some(raw.span()),
@@ -75,8 +84,7 @@ pub(super) fn parse(
 }
 
 /// `/data`, `/data/sub` or `/data/sub:ro`: one of the run's directories (by guest path),
-/// or a folder inside one. `:ro` is taken when the run's grant is read-only already:
-/// write access is the run's, and compose cannot yet narrow it inside the composed file.
+/// or a folder inside one, read-only with `:ro` (or when the run's grant is).
 fn dir_view(spec: &str, run: &RunDefaults) -> Result<DirView, (String, &'static str, String)> {
     let (path, read_only) = match spec.strip_suffix(":ro") {
         Some(p) => (p, true),
@@ -119,16 +127,11 @@ fn dir_view(spec: &str, run: &RunDefaults) -> Result<DirView, (String, &'static 
             "write the folder's path as the guest sees it, e.g. `/data/reports`".into(),
         ));
     }
-    if read_only && dir.writable {
-        return Err((
-            format!("`{spec}`: the run grants `{}` read-write, and compose cannot narrow write access inside the composed file", dir.guest),
-            "read-only of a read-write directory",
-            format!("make the run's grant read-only (`[run] dirs = [\"{}::{}\"]`), or grant `{path}` here without `:ro`", dir.host.display(), dir.guest),
-        ));
-    }
     Ok(DirView {
         preopen: dir.guest.clone(),
         sub,
+        // What the run grants read-only stays so.
+        read_only: read_only || !dir.writable,
     })
 }
 

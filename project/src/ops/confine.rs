@@ -32,16 +32,50 @@ pub struct Capabilities {
     pub component: String,
     /// The root gets what the run grants; the others only what they are granted.
     pub root: bool,
-    /// The directories it sees, by the path it sees them at.
+    /// The directories it sees, by the path it sees them at (`/data (read-only)`).
     pub dirs: Vec<String>,
     /// The environment variables it may read.
     pub env: Vec<String>,
     /// Whether it may open sockets and look up names.
     pub network: bool,
+    /// The standard streams that are the run's (the others are empty or keep nothing).
+    pub stdio: Vec<String>,
 }
 
 impl Capabilities {
-    /// `directories /data/sub; environment SECRET; no network`, or what the root gets.
+    /// What a component granted `grants` may use.
+    pub fn of(component: &str, grants: &Grants) -> Self {
+        let stdio = [
+            ("stdin", grants.stdin),
+            ("stdout", grants.stdout),
+            ("stderr", grants.stderr),
+        ]
+        .iter()
+        .filter(|(_, granted)| *granted)
+        .map(|(name, _)| name.to_string())
+        .collect();
+        Self {
+            component: component.to_string(),
+            root: false,
+            dirs: grants
+                .dirs
+                .iter()
+                .map(|d| {
+                    if d.read_only {
+                        format!("{} (read-only)", d.seen_as())
+                    } else {
+                        d.seen_as()
+                    }
+                })
+                .collect(),
+            env: grants.env.clone(),
+            network: grants.net,
+            stdio,
+        }
+    }
+
+    /// `directories /data/sub; environment SECRET; no network; stdout, stderr; clocks and
+    /// random`, or what the root gets.
     pub fn describe(&self) -> String {
         if self.root {
             return "what the run grants (the root)".into();
@@ -54,13 +88,18 @@ impl Capabilities {
             }
         };
         format!(
-            "{}; {}; {}; stdin, stdout, stderr, clocks and random as the run",
+            "{}; {}; {}; {}; clocks and random",
             list(&self.dirs, "directories"),
             list(&self.env, "environment"),
             if self.network {
                 "the network"
             } else {
                 "no network"
+            },
+            if self.stdio.is_empty() {
+                "no standard streams".to_string()
+            } else {
+                self.stdio.join(", ")
             }
         )
     }
@@ -73,11 +112,8 @@ pub fn capabilities(manifest: &crate::Manifest) -> Result<Vec<Capabilities>, cra
         .components
         .iter()
         .map(|c| Capabilities {
-            component: c.name.clone(),
             root: c.name == root,
-            dirs: c.grants.grants.dirs.iter().map(|d| d.seen_as()).collect(),
-            env: c.grants.grants.env.clone(),
-            network: c.grants.grants.net,
+            ..Capabilities::of(&c.name, &c.grants.grants)
         })
         .collect();
     out.sort_by_key(|c| !c.root);
