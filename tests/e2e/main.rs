@@ -6,6 +6,7 @@ mod support;
 mod broken;
 mod build;
 mod build_modes;
+mod confine;
 mod conformance;
 mod errors;
 mod go_gc;

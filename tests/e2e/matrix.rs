@@ -49,6 +49,33 @@ fn every_language_calls_every_language() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every implementation ran confined (the default for a component that is not the root):
+    // its environment and directories came from its virtual WASI, denied.
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(project.path().join("target/compose/dev/matrix.build.json")).unwrap(),
+    )
+    .unwrap();
+    let kit = report["confinements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["component"] == "kit-py")
+        .unwrap_or_else(|| panic!("kit-py is confined: {report}"));
+    assert_eq!(kit["virtual_component"], "kit-py.wasi");
+    for denied in [
+        "wasi:cli/environment",
+        "wasi:filesystem/preopens",
+        "wasi:cli/stdin",
+    ] {
+        assert!(
+            kit["interfaces"].as_array().unwrap().iter().any(|i| i[0]
+                .as_str()
+                .unwrap()
+                .starts_with(denied)
+                && i[1] == "denied"),
+            "{denied}: {kit}"
+        );
+    }
 
     // Every pair again with the Rust, Go and C components pre-initialized (Python
     // components are, by componentize-py). Go's start-up reads its arguments and

@@ -63,6 +63,20 @@ impl Graph {
     /// Marks each WASI interface a component gets from its virtual WASI component: narrowed
     /// when the virtual one asks the host for the same interface, denied when it does not.
     fn mark_confined(&mut self) {
+        // A virtual WASI component's one module is compose's, not a program of the user's.
+        let virtual_nodes: Vec<String> = self
+            .edges
+            .iter()
+            .filter(|e| e.exporter == crate::virtual_name(&e.importer))
+            .map(|e| e.exporter.clone())
+            .collect();
+        for node in &mut self.nodes {
+            if virtual_nodes.contains(&node.name) {
+                if let Some(program) = node.pieces.iter_mut().find(|p| p.what == "program") {
+                    program.what = "virtual WASI (compose)".into();
+                }
+            }
+        }
         let nodes = &self.nodes;
         for edge in &mut self.edges {
             if edge.exporter != crate::virtual_name(&edge.importer)

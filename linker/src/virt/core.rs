@@ -19,7 +19,7 @@ use std::fmt::Write;
 
 use wit_parser::{Function, Resolve, TypeId, WorldId, WorldItem};
 
-use super::forward::{ty, Forwarder};
+use super::forward::{ty, Call, Forwarder};
 use super::{Confining, Grants, Reach};
 use compose_wit::names::split_version;
 
@@ -195,14 +195,17 @@ impl Module<'_> {
     fn forward(&mut self, interface: &str, func: &Function, mark: &str) -> Result<String, String> {
         let host = format!("$host_{}_{}", self.imports.count, sanitize(&func.name));
         self.imports.count += 1;
-        let new_resource = self.new_resource.clone();
-        let mut imports = String::new();
-        let body =
-            self.forwarder
-                .body(func, &host, &mut imports, interface, ANSWER, mark, &|r| {
-                    new_resource.get(&r).cloned().unwrap_or_default()
-                })?;
-        self.imports.text.push_str(&imports);
+        let (import, body) = self.forwarder.body(
+            func,
+            &Call {
+                host: &host,
+                module: interface,
+                answer: ANSWER,
+                mark,
+                new_resource: &self.new_resource,
+            },
+        )?;
+        self.imports.text.push_str(&import);
         Ok(body)
     }
 
@@ -481,7 +484,7 @@ impl Data {
 
     /// Where `bytes` are, at an address aligned for any answer.
     fn aligned(&mut self, bytes: &[u8]) -> u32 {
-        while self.bytes.len() % 8 != 0 {
+        while !self.bytes.len().is_multiple_of(8) {
             self.bytes.push(0);
         }
         let at = DATA + self.bytes.len() as u32;

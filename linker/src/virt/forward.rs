@@ -20,6 +20,20 @@ pub(super) struct Forwarder<'a> {
     pub sizes: SizeAlign,
 }
 
+/// How to forward one function.
+pub(super) struct Call<'a> {
+    /// The name of the host's function, as imported.
+    pub host: &'a str,
+    /// The interface it is imported from.
+    pub module: &'a str,
+    /// Where the host's answer is written.
+    pub answer: u32,
+    /// The low bit of the reps of what is wrapped (an expression).
+    pub mark: &'a str,
+    /// `[resource-new]` of each wrapped resource.
+    pub new_resource: &'a std::collections::HashMap<TypeId, String>,
+}
+
 /// One function's core signature, as text.
 pub(super) struct Signature {
     pub params: Vec<WasmType>,
@@ -142,31 +156,42 @@ impl<'a> Forwarder<'a> {
         out
     }
 
-    /// A body that calls the host's `func` of `interface` (imported as `host`) and returns
-    /// its answer, wrapping what it returns. `mark` is the rep's low bit of what is wrapped
-    /// (an expression). `Err` names what cannot be forwarded.
-    pub fn body(
-        &self,
-        func: &Function,
-        host: &str,
-        imports: &mut String,
-        import_module: &str,
-        answer: u32,
-        mark: &str,
-        new_resource: &dyn Fn(TypeId) -> String,
-    ) -> Result<String, String> {
+    /// A body that calls the host's `func` (imported as `call.host`) and returns its answer,
+    /// wrapping what it returns; and the import it needs. `Err` names what cannot be
+    /// forwarded.
+    pub fn body(&self, func: &Function, call: &Call<'_>) -> Result<(String, String), String> {
+        let Call {
+            host,
+            module,
+            answer,
+            mark,
+            new_resource,
+        } = call;
+        let new_resource = |r: TypeId| new_resource.get(&r).cloned().unwrap_or_default();
         if func.params.iter().any(
             |p| matches!(self.resource_of(&p.ty), Some((r, true)) if self.wrapped.contains(&r)),
         ) {
             return Err(format!("`{}` takes a wrapped resource by value", func.name));
         }
         let (sig, retptr) = self.import_signature(func);
-        let _ = writeln!(
-            imports,
-            "  (import \"{import_module}\" \"{}\" (func {host} {}))",
+        let import = format!(
+            "  (import \"{module}\" \"{}\" (func {host} {}))\n",
             func.name,
             sig.text()
         );
+        let body = self.call_and_wrap(func, host, *answer, mark, &new_resource, retptr)?;
+        Ok((import, body))
+    }
+
+    fn call_and_wrap(
+        &self,
+        func: &Function,
+        host: &str,
+        answer: u32,
+        mark: &str,
+        new_resource: &dyn Fn(TypeId) -> String,
+        retptr: bool,
+    ) -> Result<String, String> {
         let borrowed = self.borrowed_params(func);
         let export = self.export_signature(func);
         let mut args = String::new();
