@@ -77,9 +77,24 @@ fn graph_matches_the_build(example: &str) {
         .arg(&output);
     let from_file = json(&run(&mut from_file_cmd).ok().stdout);
 
+    // Each library confined by its own virtual WASI component: a node of its own.
+    let virtuals: Vec<&str> = report["confinements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["virtual_component"].as_str())
+        .collect();
     for graph in [&from_project, &from_file] {
         let nodes = graph["nodes"].as_array().unwrap();
-        assert_eq!(nodes.len(), components.len(), "{graph}");
+        assert_eq!(nodes.len(), components.len() + virtuals.len(), "{graph}");
+        for name in &virtuals {
+            let node = nodes
+                .iter()
+                .find(|n| n["name"] == *name)
+                .unwrap_or_else(|| panic!("no node `{name}` in {graph}"));
+            assert!(node["language"].is_null(), "{node}");
+            assert_eq!(node["pieces"][0]["what"], "virtual WASI (compose)", "{node}");
+        }
         for c in components {
             let name = c["name"].as_str().unwrap();
             let node = nodes
@@ -147,7 +162,7 @@ fn graph_matches_the_build(example: &str) {
             .collect()
     };
     let boxes = groups("component");
-    assert_eq!(boxes.len(), components.len(), "{svg}");
+    assert_eq!(boxes.len(), components.len() + virtuals.len(), "{svg}");
     for c in components {
         let name = c["name"].as_str().unwrap();
         let b = boxes
@@ -210,8 +225,13 @@ fn graph_matches_the_build(example: &str) {
     assert_eq!(message["type"], "inspected");
     assert_eq!(
         message["components"].as_array().unwrap().len(),
-        components.len()
+        components.len() + virtuals.len()
     );
+    // Every WASI link from a virtual component says whether it narrows or denies.
+    for link in message["links"].as_array().unwrap() {
+        let virtual_one = virtuals.contains(&link["exporter"].as_str().unwrap());
+        assert_eq!(!link["confined"].is_null(), virtual_one, "{link}");
+    }
 }
 
 #[test]
