@@ -68,7 +68,10 @@ fn line<'a>(out: &'a str, key: &str) -> &'a str {
 /// The app has everything the run grants, whatever the library is granted.
 fn app_has_all(out: &str) {
     let dirs: Vec<&str> = line(out, "app dirs").split(',').collect();
-    assert!(dirs.contains(&"secret.txt") && dirs.contains(&"sub"), "{out}");
+    assert!(
+        dirs.contains(&"secret.txt") && dirs.contains(&"sub"),
+        "{out}"
+    );
     assert_eq!(line(out, "app file"), "top secret", "{out}");
     assert_eq!(line(out, "app write"), "written", "{out}");
     assert_eq!(line(out, "app env"), "hunter2", "{out}");

@@ -93,7 +93,10 @@ fn graph_matches_the_build(example: &str) {
                 .find(|n| n["name"] == *name)
                 .unwrap_or_else(|| panic!("no node `{name}` in {graph}"));
             assert!(node["language"].is_null(), "{node}");
-            assert_eq!(node["pieces"][0]["what"], "virtual WASI (compose)", "{node}");
+            assert_eq!(
+                node["pieces"][0]["what"], "virtual WASI (compose)",
+                "{node}"
+            );
         }
         for c in components {
             let name = c["name"].as_str().unwrap();

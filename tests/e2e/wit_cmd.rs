@@ -148,7 +148,8 @@ fn inspect_shows_the_world_and_what_is_inside() {
     assert!(named[1].starts_with("  textkit  rust  "), "{out}");
     assert!(named[2].starts_with("  app (root)  go  "), "{out}");
     assert!(
-        inside.contains("    imports wasi:cli/environment@0.2.9 from textkit.wasi (virtual: denied)"),
+        inside
+            .contains("    imports wasi:cli/environment@0.2.9 from textkit.wasi (virtual: denied)"),
         "{out}"
     );
     assert!(
