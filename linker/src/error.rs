@@ -111,4 +111,12 @@ pub enum LinkError {
         help("this is a bug in compose; as a way around it, grant the component what it asks for in compose.toml (`grants`)")
     )]
     Virtual { component: String, message: String },
+
+    /// A component's grants ask for something compose cannot enforce for it.
+    #[error("component `{component}` cannot be confined as its grants say: {reason}")]
+    #[diagnostic(
+        code(compose::link::ungrantable),
+        help("change the component's `grants` in compose.toml")
+    )]
+    Ungrantable { component: String, reason: String },
 }

@@ -60,15 +60,15 @@ impl Composition {
                 .map(|i| i.name.clone())
                 .collect();
             let confining =
-                Confining::new(&granted, &from_host).map_err(|message| LinkError::Virtual {
+                Confining::new(&granted, &from_host).map_err(|reason| LinkError::Ungrantable {
                     component: name.clone(),
-                    message,
+                    reason,
                 })?;
             let interfaces = from_host
                 .iter()
                 .map(|i| (i.clone(), confining.reach(i)))
                 .collect();
-            let Some(made) = virtualize(wasi, &name, &from_host, &granted)? else {
+            let Some(made) = virtualize(wasi, &name, &from_host, &granted, &confining)? else {
                 report.push(Confinement {
                     component: name,
                     virtual_component: None,

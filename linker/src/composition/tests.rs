@@ -206,3 +206,40 @@ fn a_type_mismatch_names_both_sides() {
         "{text}"
     );
 }
+
+#[test]
+fn grants_compose_cannot_enforce_are_the_components_error_and_the_root_is_never_confined() {
+    let mut c = composition(&[
+        ("app", &["demo:x/i", "wasi:cli/stdout@0.2.12"], &[]),
+        (
+            "lib",
+            &["wasi:http/types@0.2.12", "wasi:cli/stdout@0.2.12"],
+            &["demo:x/i"],
+        ),
+    ]);
+    c.plan("app", &Wiring::default()).unwrap();
+    let wasi = crate::Wasi::new(compose_runtime::WASI_WIT).unwrap();
+    let quiet = crate::Grants {
+        stdout: false,
+        ..Default::default()
+    };
+    let e = c
+        .confine(&wasi, &BTreeMap::from([("lib".to_string(), quiet)]))
+        .unwrap_err();
+    assert!(
+        matches!(&e, LinkError::Ungrantable { component, reason }
+            if component == "lib" && reason.contains("wasi:http/types")),
+        "{e}"
+    );
+    // Denying the root's stdout is not the library's business: the root is not confined.
+    let root_only = crate::Grants {
+        stdout: false,
+        ..Default::default()
+    };
+    let mut c = composition(&[("app", &["wasi:cli/stdout@0.2.12"], &[])]);
+    c.plan("app", &Wiring::default()).unwrap();
+    let report = c
+        .confine(&wasi, &BTreeMap::from([("app".to_string(), root_only)]))
+        .unwrap();
+    assert!(report.is_empty(), "{report:?}");
+}

@@ -193,20 +193,17 @@ impl Module<'_> {
     }
 
     fn forward(&mut self, interface: &str, func: &Function, mark: &str) -> Result<String, String> {
-        let host = format!("$host_{}_{}", self.imports.count, sanitize(&func.name));
-        self.imports.count += 1;
-        let (import, body) = self.forwarder.body(
+        let signature = self.forwarder.import_signature(func).0.text();
+        let host = self.imports.func(interface, &func.name, &signature);
+        self.forwarder.body(
             func,
             &Call {
                 host: &host,
-                module: interface,
                 answer: ANSWER,
                 mark,
                 new_resource: &self.new_resource,
             },
-        )?;
-        self.imports.text.push_str(&import);
-        Ok(body)
+        )
     }
 
     /// `[resource-new]` of the resource `func` returns.

@@ -24,8 +24,6 @@ pub(super) struct Forwarder<'a> {
 pub(super) struct Call<'a> {
     /// The name of the host's function, as imported.
     pub host: &'a str,
-    /// The interface it is imported from.
-    pub module: &'a str,
     /// Where the host's answer is written.
     pub answer: u32,
     /// The low bit of the reps of what is wrapped (an expression).
@@ -79,7 +77,9 @@ impl<'a> Forwarder<'a> {
         }
     }
 
-    fn import_signature(&self, func: &Function) -> (Signature, bool) {
+    /// The host function's core signature, and whether it takes a pointer to write its
+    /// answer to.
+    pub fn import_signature(&self, func: &Function) -> (Signature, bool) {
         let s = self.resolve.wasm_signature(AbiVariant::GuestImport, func);
         (
             Signature {
@@ -156,31 +156,25 @@ impl<'a> Forwarder<'a> {
         out
     }
 
-    /// A body that calls the host's `func` (imported as `call.host`) and returns its answer,
-    /// wrapping what it returns; and the import it needs. `Err` names what cannot be
-    /// forwarded.
-    pub fn body(&self, func: &Function, call: &Call<'_>) -> Result<(String, String), String> {
-        let Call {
-            host,
-            module,
-            answer,
-            mark,
-            new_resource,
-        } = call;
-        let new_resource = |r: TypeId| new_resource.get(&r).cloned().unwrap_or_default();
+    /// A body that calls the host's `func` (imported as `call.host`, with
+    /// [`Forwarder::import_signature`]) and returns its answer, wrapping what it returns.
+    /// `Err` names what cannot be forwarded.
+    pub fn body(&self, func: &Function, call: &Call<'_>) -> Result<String, String> {
+        let new_resource = |r: TypeId| call.new_resource.get(&r).cloned().unwrap_or_default();
         if func.params.iter().any(
             |p| matches!(self.resource_of(&p.ty), Some((r, true)) if self.wrapped.contains(&r)),
         ) {
             return Err(format!("`{}` takes a wrapped resource by value", func.name));
         }
-        let (sig, retptr) = self.import_signature(func);
-        let import = format!(
-            "  (import \"{module}\" \"{}\" (func {host} {}))\n",
-            func.name,
-            sig.text()
-        );
-        let body = self.call_and_wrap(func, host, *answer, mark, &new_resource, retptr)?;
-        Ok((import, body))
+        let retptr = self.import_signature(func).1;
+        self.call_and_wrap(
+            func,
+            call.host,
+            call.answer,
+            call.mark,
+            &new_resource,
+            retptr,
+        )
     }
 
     fn call_and_wrap(

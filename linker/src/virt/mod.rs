@@ -265,19 +265,19 @@ pub struct Virtual {
     pub provides: Vec<(String, String)>,
 }
 
-/// The virtual component that confines a component importing `imports` to `grants`, or
-/// `None` when none of its imports needs one.
-pub fn virtualize(
+/// The virtual component that confines a component importing `imports` to `grants` as
+/// `confining` decided, or `None` when none of its imports needs one.
+pub(crate) fn virtualize(
     wasi: &Wasi,
     component: &str,
     imports: &[String],
     grants: &Grants,
+    confining: &Confining,
 ) -> Result<Option<Virtual>, LinkError> {
     let fail = |message: String| LinkError::Virtual {
         component: component.to_string(),
         message,
     };
-    let confining = Confining::new(grants, imports).map_err(fail)?;
     let mut provides = Vec::new();
     for import in imports {
         if confining.reach(import) != Reach::Host {
@@ -313,7 +313,7 @@ pub fn virtualize(
     let world_id = resolve
         .select_world(&[package], Some("confine"))
         .map_err(|e| fail(format!("{e:#}")))?;
-    let text = core::module(&resolve, world_id, grants, &confining, &wasi.version).map_err(fail)?;
+    let text = core::module(&resolve, world_id, grants, confining, &wasi.version).map_err(fail)?;
     let mut module = wat::parse_str(&text).map_err(|e| fail(format!("{e}")))?;
     wit_component::embed_component_metadata(
         &mut module,

@@ -35,9 +35,15 @@ fn reach(grants: &Grants, imports: &[String], name: &str) -> Reach {
 fn nothing_granted_denies_what_reaches_host_data_and_hands_on_stdout() {
     let wasi = wasi();
     let imports = imports("0.2.3");
-    let v = virtualize(&wasi, "lib", &imports, &Grants::default())
-        .unwrap()
-        .expect("a library importing WASI gets a virtual component");
+    let v = virtualize(
+        &wasi,
+        "lib",
+        &imports,
+        &Grants::default(),
+        &Confining::new(&Grants::default(), &imports).unwrap(),
+    )
+    .unwrap()
+    .expect("a library importing WASI gets a virtual component");
     assert!(v
         .provides
         .iter()
@@ -105,9 +111,15 @@ fn narrowed_grants_call_the_hosts_interfaces() {
         ..Grants::default()
     };
     let imports = imports("0.2.12");
-    let v = virtualize(&wasi, "lib", &imports, &grants)
-        .unwrap()
-        .unwrap();
+    let v = virtualize(
+        &wasi,
+        "lib",
+        &imports,
+        &grants,
+        &Confining::new(&grants, &imports).unwrap(),
+    )
+    .unwrap()
+    .unwrap();
     // Read-only is kept by wrapping the descriptors; the streams stay the host's.
     assert_eq!(
         reach(&grants, &imports, "wasi:filesystem/types"),
@@ -146,7 +158,13 @@ fn streams_of_http_are_not_wrapped_so_stdout_cannot_be_denied_there() {
 fn a_component_importing_nothing_to_confine_gets_no_virtual_component() {
     let wasi = wasi();
     let only_clock = vec!["wasi:clocks/monotonic-clock@0.2.0".to_string()];
-    assert!(virtualize(&wasi, "lib", &only_clock, &Grants::default())
-        .unwrap()
-        .is_none());
+    assert!(virtualize(
+        &wasi,
+        "lib",
+        &only_clock,
+        &Grants::default(),
+        &Confining::new(&Grants::default(), &only_clock).unwrap()
+    )
+    .unwrap()
+    .is_none());
 }

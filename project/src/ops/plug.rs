@@ -53,14 +53,14 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     composition
         .plan(&root, &Wiring::default())
         .map_err(|e| for_plugs(e, &names))?;
-    // Plugged libraries get nothing of the run: they are someone else's code.
-    let confinements = super::confine::confine(&mut composition, &Default::default())?;
     composition
         .check_host(&Host {
             wasi: compose_runtime::wasi_version(),
             provides: Vec::new(),
         })
         .map_err(|e| for_plugs(e, &names))?;
+    // Plugged libraries get nothing of the run: they are someone else's code.
+    let confinements = super::confine::confine(&mut composition, &Default::default())?;
     let bytes = composition.encode()?;
     let used: Vec<String> = composition
         .planned()

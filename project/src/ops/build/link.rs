@@ -82,12 +82,14 @@ pub(super) fn link(
         .plan(root, &manifest.wiring)
         .map_err(|e| locate_wiring(manifest, e))?;
     cx.tell(BuildEvent::Linking { root });
-    let confinements = crate::ops::confine::confine(&mut composition, &grants)?;
     let host = Host {
         wasi: compose_runtime::wasi_version(),
         provides: manifest.host_imports.clone(),
     };
     composition.check_host(&host)?;
+    // After the host's checks: a WASI version it lacks is said as such, not as a link.
+    let confinements = crate::ops::confine::confine(&mut composition, &grants)
+        .map_err(|e| locate_grants(manifest, e))?;
     let composed = composition.encode()?;
     let mut imports: Vec<String> = composition
         .unlinked()
@@ -118,6 +120,18 @@ pub(super) fn link(
         .write(&format!("{name}.wasm.inputs"), key.as_bytes())
         .map_err(io(format!("write `{}`", stamp.display())))?;
     Ok(report)
+}
+
+/// Grants compose cannot enforce point at the component's `grants` (or its table).
+fn locate_grants(manifest: &crate::Manifest, e: LinkError) -> ProjectError {
+    if let LinkError::Ungrantable { component, .. } = &e {
+        if let Some(decl) = manifest.component(component) {
+            let span = decl.grants.span.clone().unwrap_or(decl.world_span.clone());
+            let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
+            return manifest.error_at(span, e.to_string(), "these grants", help);
+        }
+    }
+    e.into()
 }
 
 /// A wiring error points at its line of compose.toml.
