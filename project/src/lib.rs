@@ -29,9 +29,10 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ProjectErr
 /// What the CLI passes through from the layers below, so that it talks to this crate only.
 pub mod sandbox {
     pub use compose_runtime::{
-        format_duration, parse_duration, parse_size, show_size, AccessLog, Caching, DirGrant,
-        EnvGrant, Grants, HttpRule, LimitKind, Limits, NetRule, RunError, ServeConfig, ServeEvent,
-        COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING, MAX_TABLES,
+        format_duration, parse_duration, parse_size, show_size, AccessLog, Caching, Closed,
+        ConnectionLimits, DirGrant, EnvGrant, Grants, HttpRule, LimitKind, Limits, NetRule,
+        RunError, ServeConfig, ServeEvent, COMPILE_BOUND, MAX_INSTANCES, MAX_MEMORIES, MAX_NESTING,
+        MAX_TABLES,
     };
 }
 pub use compose_toolchains::{doctor, Language, Profile};

@@ -127,6 +127,10 @@ pub enum Message<'a> {
         error: Option<&'a str>,
         denied_http: &'a [String],
     },
+    /// `compose serve` closed a client's connection, and why (a slow or idle client).
+    ConnectionClosed { peer: String, reason: String },
+    /// `compose serve` refused new connections (`--max-connections`).
+    ConnectionsRefused { count: usize, open: usize },
     /// `compose serve --watch` swapped in a rebuilt component.
     Reloaded { output: &'a Path },
     /// `compose serve --watch` could not rebuild; the old component is still served.

@@ -113,6 +113,12 @@ pub enum RunError {
     )]
     NotAnHttpHandler { what: String, exports: Vec<String> },
 
+    /// The server stopped the guest: it was still running when the shutdown's grace
+    /// period ended.
+    #[error("`{what}` was stopped: the server shut down before it finished (--shutdown-timeout)")]
+    #[diagnostic(code(compose::serve::stopped))]
+    Stopped { what: String },
+
     /// The server cannot listen on its address.
     #[error("cannot listen on {addr}: {message}")]
     #[diagnostic(code(compose::serve::bind), help("{help}"))]

@@ -40,7 +40,8 @@ pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
 pub use preinit::{has_start_up, Preinitialized, StartUpRead, PREINIT_LIMITS};
 pub use runtime::{Allocation, Caching, Loaded, Runtime, COMPILE_BOUND};
 pub use serve::{
-    AccessLog, Handler, HttpRule, Reloader, ServeConfig, ServeEvent, Server, INCOMING_HANDLER,
+    AccessLog, Closed, ConnectionLimits, Handler, HttpRule, Reloader, ServeConfig, ServeEvent,
+    Server, INCOMING_HANDLER,
 };
 pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 

@@ -21,6 +21,7 @@ mod registry_server;
 mod run;
 mod sandbox;
 mod serve;
+mod serve_hostile;
 mod stale;
 mod test_cmd;
 mod wit_cmd;

@@ -15,7 +15,7 @@ use crate::support::*;
 /// The example, built once for every test that serves its file.
 static BUILT: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
 
-fn served_file() -> &'static Path {
+pub(crate) fn served_file() -> &'static Path {
     let (_, file) = BUILT.get_or_init(|| {
         let project = copy_example("http-rust-go");
         compose_in(project.path(), &["build"]).ok();
@@ -27,16 +27,16 @@ fn served_file() -> &'static Path {
 }
 
 /// A running `compose serve` (or `wasmtime serve`): its address, and what it printed.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) stdout: Arc<Mutex<String>>,
+    pub(crate) stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
     /// Starts `cmd` and waits until it says where it listens (`http://IP:PORT` on stderr).
-    fn start(mut cmd: Command) -> Self {
+    pub(crate) fn start(mut cmd: Command) -> Self {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start the server");
         let stdout = collect(child.stdout.take().unwrap());
@@ -70,7 +70,7 @@ impl Server {
     }
 
     /// `compose serve FILE --addr 127.0.0.1:0 ARGS...`.
-    fn compose(file: &Path, args: &[&str]) -> Self {
+    pub(crate) fn compose(file: &Path, args: &[&str]) -> Self {
         let mut cmd = compose();
         cmd.arg("serve")
             .arg(file)
@@ -81,7 +81,7 @@ impl Server {
 
     /// Waits until `said` holds, polling; panics naming `what` and the server's stderr after
     /// `within`.
-    fn wait_for(&self, what: &str, within: Duration, said: &dyn Fn() -> bool) {
+    pub(crate) fn wait_for(&self, what: &str, within: Duration, said: &dyn Fn() -> bool) {
         let start = Instant::now();
         while !said() {
             assert!(
@@ -93,13 +93,13 @@ impl Server {
         }
     }
 
-    fn get(&self, path: &str) -> Response {
+    pub(crate) fn get(&self, path: &str) -> Response {
         request(self.addr, "GET", path, &[], &[])
     }
 
     /// The access log once it has `line` (a request is logged when its instance ends, just
     /// after its response): panics naming it after 10 s.
-    fn logged(&self, line: &str) -> String {
+    pub(crate) fn logged(&self, line: &str) -> String {
         let start = Instant::now();
         loop {
             let log = self.stdout.lock().unwrap().clone();
@@ -115,7 +115,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the server to end: its exit code and stderr.
-    fn terminate(mut self) -> (Option<i32>, String, String) {
+    pub(crate) fn terminate(mut self) -> (Option<i32>, String, String) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
@@ -151,14 +151,14 @@ fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<String>> {
 
 /// An HTTP/1.1 response.
 #[derive(Debug)]
-struct Response {
-    status: u16,
+pub(crate) struct Response {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Response {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
@@ -171,7 +171,7 @@ impl Response {
 }
 
 /// One request on its own connection (`Connection: close`), read to the end.
-fn request(
+pub(crate) fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,

@@ -194,7 +194,7 @@ fn humantime_fmt(d: Duration) -> String {
 
 /// What each component may use: a project's from its manifest, a plugged run's libraries
 /// nothing.
-fn explain_capabilities(
+pub(super) fn explain_capabilities(
     manifest: Option<&compose_project::Manifest>,
     plugged: Option<&ops::Plugged>,
 ) -> miette::Result<()> {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use compose_project::ops::{self, ServeNotice, ServeRequest, Watch};
-use compose_project::sandbox::{parse_duration, HttpRule, ServeConfig, ServeEvent};
+use compose_project::sandbox::{
+    format_duration, parse_duration, ConnectionLimits, HttpRule, ServeConfig, ServeEvent,
+};
 use compose_project::{ComposeHome, Message};
 
 use super::ManifestArg;
@@ -40,9 +42,23 @@ pub struct Args {
     /// Requests waiting for a free slot; beyond them, requests get 503.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_queue: usize,
-    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
+    /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM; those still
+    /// running then are stopped.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     shutdown_timeout: Duration,
+    /// Connections open at once; a connection beyond them is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+    /// How long a client may take to send a request's head, from its connection's opening
+    /// or from the first byte of a later request.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// How long a kept-alive connection may wait, idle, for its next request.
+    #[arg(long, value_name = "DURATION", default_value = "75s", value_parser = parse_duration)]
+    keep_alive_timeout: Duration,
+    /// How long a response may wait for the client to take its next bytes.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    idle_timeout: Duration,
     /// Rebuild when a source changes and serve the new component once it built and checked;
     /// a failed build keeps the old one served.
     #[arg(long)]
@@ -56,6 +72,32 @@ pub struct Args {
     build: super::build::RegistryArgs,
 }
 
+impl Args {
+    /// The server's own bounds, as `--explain` says them.
+    fn describe_serving(&self) -> String {
+        let show = format_duration;
+        format!(
+            "at most {} open (--max-connections); a request's head within {} (--header-timeout); idle between requests at most {} (--keep-alive-timeout); a response's bytes taken within {} (--idle-timeout); {} requests at once (--max-concurrency), {} waiting (--max-queue); {} to finish on shutdown (--shutdown-timeout)",
+            self.max_connections,
+            show(self.header_timeout),
+            show(self.keep_alive_timeout),
+            show(self.idle_timeout),
+            self.max_concurrency,
+            self.max_queue,
+            show(self.shutdown_timeout)
+        )
+    }
+
+    fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections as usize,
+            header_timeout: self.header_timeout,
+            keep_alive_timeout: self.keep_alive_timeout,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
 pub fn exec(args: Args) -> miette::Result<i32> {
     let home = ComposeHome::from_env();
     let manifest = match &args.target {
@@ -67,7 +109,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         args.grants.grants(Vec::new(), false),
         &args.grants.env,
     )?;
-    let limits = ops::limits_for(manifest.as_ref(), args.limits.limits());
+    let limits = ops::serve_limits(manifest.as_ref(), args.limits.limits());
     let mut described = grants.describe();
     described.extend(
         args.allow_http
@@ -87,6 +129,14 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             "limits per request: {}",
             super::run::describe_limits(&limits)
         );
+        println!("connections: {}", args.describe_serving());
+        let plugged = match &args.target {
+            Some(target) if !args.plug.is_empty() => {
+                Some(ops::plug(Path::new(target), &args.plug)?)
+            }
+            _ => None,
+        };
+        super::run::explain_capabilities(manifest.as_ref(), plugged.as_ref())?;
         return Ok(0);
     }
     let options = args.build.options();
@@ -122,6 +172,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             &format!("each request: {}", described.join("; ")),
         );
     }
+    let connections = args.connections();
     let request = ServeRequest {
         path,
         plugs: args.plug,
@@ -133,6 +184,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             max_concurrency: args.max_concurrency as usize,
             max_queue: args.max_queue,
             shutdown_grace: args.shutdown_timeout,
+            connections,
         },
         watch,
     };
@@ -207,6 +259,24 @@ fn print(notice: &ServeNotice) {
             }
             println!("{line}");
         }
+        ServeNotice::Server(ServeEvent::ConnectionClosed { peer, why }) => {
+            if json() {
+                return emit(&Message::ConnectionClosed {
+                    peer: peer.to_string(),
+                    reason: why.to_string(),
+                });
+            }
+            println!("closed connection from {peer}: {why}");
+        }
+        ServeNotice::Server(ServeEvent::ConnectionsRefused { count, open }) => {
+            if json() {
+                return emit(&Message::ConnectionsRefused {
+                    count: *count,
+                    open: *open,
+                });
+            }
+            println!("refused {count} connection(s) with 503: {open} open (--max-connections)");
+        }
         ServeNotice::Server(ServeEvent::ShuttingDown { in_flight }) => status(
             "Stopping",
             &format!("no new connections; {in_flight} request(s) still running"),
@@ -221,7 +291,9 @@ fn print(notice: &ServeNotice) {
                 0 => status("Stopped", "every request finished"),
                 n => status(
                     "Stopped",
-                    &format!("{n} request(s) had not finished within --shutdown-timeout"),
+                    &format!(
+                        "{n} request(s) had not finished within --shutdown-timeout and were ended"
+                    ),
                 ),
             }
         }

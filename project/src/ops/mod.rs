@@ -28,7 +28,7 @@ pub use new::{new_project, Template};
 pub use plug::{plug, Plugged};
 pub use publish::{publish, pull, wit_package, Published};
 pub use run::{grants_for, limits_for, run, run_plugged, Compiling, RunOutcome, RunRequest};
-pub use serve::{serve, ServeNotice, ServeRequest, Watch};
+pub use serve::{serve, serve_limits, ServeNotice, ServeRequest, Watch, REQUEST_TIMEOUT};
 pub use test::{read_test_file, test, test_limits, CaseResult, TestFile, TestReport};
 pub use wit::{
     inspect, inspect_bytes, load_wit_source, wit_deps, wit_diff, wit_print, DepNode, Inspection,

@@ -8,9 +8,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use compose_runtime::{Allocation, Reloader, Runtime, ServeConfig, ServeEvent, Server};
+use compose_runtime::{Allocation, Limits, Reloader, Runtime, ServeConfig, ServeEvent, Server};
 
-use crate::{ComposeHome, ProjectError};
+use crate::{ComposeHome, Manifest, ProjectError};
+
+/// How long a served request may take when neither `--timeout`, `[run] timeout` nor `--fuel`
+/// bounds it: a public server bounds every request, so a handler that never ends (a loop, a
+/// wait for a body that never comes) gives its slot back.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The limits of each served request: the run's (flags over the manifest), with
+/// [`REQUEST_TIMEOUT`] when nothing bounds its time.
+pub fn serve_limits(manifest: Option<&Manifest>, flags: Limits) -> Limits {
+    let mut limits = super::limits_for(manifest, flags);
+    if limits.wall_clock().is_none() {
+        limits.timeout = Some(REQUEST_TIMEOUT);
+    }
+    limits
+}
 
 /// How often a watch looks at the sources.
 const WATCH_EVERY: Duration = Duration::from_millis(300);

@@ -2,18 +2,34 @@
 //! request from one pre-linked [`Handler`], the run's grants and limits applied to each,
 //! outgoing HTTP denied unless granted, and the served handler swappable while requests run.
 //!
-//! - [`Runtime::handler`] checks that a component is an HTTP handler and pre-links it;
+//! - [`Runtime::handler`](crate::Runtime::handler) checks that a component is an HTTP handler
+//!   and pre-links it;
 //! - [`Server::bind`] takes the address (a port in use is an error here, before serving);
 //! - [`Server::run`] serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+//!
+//! Inside, a request goes through stages, each in its own file: the connection it came on
+//! (`connection`: slow and idle clients closed), its admission (`admission`: a slot, the
+//! queue, or 503), its instance and outcome (`request`), and what the client is sent when the
+//! handler could not answer (`response`). Guests run on an executor of their own, their
+//! deadlines checked at the ticks of a thread of its own (`clock`).
 
+mod admission;
+mod clock;
+mod config;
+mod connection;
 mod handler;
 mod outgoing;
+mod request;
+mod response;
 mod server;
+#[cfg(test)]
+mod tests;
 
+pub use config::{AccessLog, Closed, ConnectionLimits, ServeConfig, ServeEvent};
 pub use handler::Handler;
 pub use outgoing::HttpRule;
 pub(crate) use outgoing::Outgoing;
-pub use server::{AccessLog, Reloader, ServeConfig, ServeEvent, Server};
+pub use server::{Reloader, Server};
 
 /// The interface a served component exports.
 pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";

@@ -3,8 +3,9 @@
 //! Routes: `GET /hello?name=NAME` (the Go greeter's answer), `POST /echo` (the request body
 //! streamed back), `GET /headers` (the `x-name` request header, echoed in `x-echo`),
 //! `GET /count` (a counter in the instance's memory: 1 in a fresh instance), `GET /sleep?ms=N`,
-//! `GET /trap`, `GET /grow?mib=N` (allocates N MiB), `GET /fetch?host=HOST[:PORT]` (an
-//! outgoing request, denied unless granted); anything else is a 404.
+//! `GET /trap`, `GET /spin` (loops forever, as a hostile handler would: `--timeout` ends it),
+//! `GET /grow?mib=N` (allocates N MiB), `GET /fetch?host=HOST[:PORT]` (an outgoing request,
+//! denied unless granted); anything else is a 404.
 
 wit_bindgen::generate!({ path: "../wit", world: "handler", generate_all });
 
@@ -55,6 +56,13 @@ impl Guest for Handler {
                 respond(out, 200, &[], format!("slept {ms} ms").as_bytes());
             }
             (Method::Get, "/trap") => panic!("the /trap route traps, as asked"),
+            (Method::Get, "/spin") => {
+                // Never returns and never calls the host: only the server's deadline ends it.
+                let mut turns = 0u64;
+                loop {
+                    turns = std::hint::black_box(turns.wrapping_add(1));
+                }
+            }
             (Method::Get, "/grow") => {
                 let mib: usize = param(query, "mib").and_then(|m| m.parse().ok()).unwrap_or(256);
                 let mut block = vec![0u8; mib << 20];
