@@ -25,7 +25,7 @@ pub use error::LinkError;
 pub use graph::Graph;
 pub use host::Host;
 pub use part::{Item, ItemClass, Part};
-pub use virt::{DirView, Grants, Reach, Wasi};
+pub use virt::{DirView, Grants, HttpHost, Reach, Wasi};
 pub use wiring::Wiring;
 /// How a core module's strings are encoded.
 pub use wit_component::StringEncoding;

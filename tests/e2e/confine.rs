@@ -17,12 +17,56 @@ fn project() -> tempfile::TempDir {
     std::fs::create_dir_all(data.join("sub")).unwrap();
     std::fs::write(data.join("secret.txt"), "top secret").unwrap();
     std::fs::write(data.join("sub/inner.txt"), "inner").unwrap();
+    reset_sub(project.path());
     edit(
         &project.path().join("compose.toml"),
         "dirs = [\"data::/data\"]",
         "dirs = [\"data::/data:rw\"]",
     );
     project
+}
+
+/// `data/sub` as the read-only sweeps expect it: `s.txt`, an empty `empty/` and `inner.txt`,
+/// nothing else.
+fn reset_sub(project: &Path) {
+    let sub = project.join("data/sub");
+    for entry in std::fs::read_dir(&sub).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    std::fs::write(sub.join("inner.txt"), "inner").unwrap();
+    std::fs::write(sub.join("s.txt"), "keep me").unwrap();
+    std::fs::create_dir(sub.join("empty")).unwrap();
+}
+
+/// Asserts that no attempt of the library's read-only sweep succeeded, and that `data/sub`
+/// is as it was.
+fn sweep_refused(out: &str, lang: &str, project: &Path) {
+    let sweep = line(out, "lib readonly");
+    let attempts: Vec<&str> = sweep.split(';').collect();
+    assert!(attempts.len() >= 14, "lib-{lang}: {sweep}");
+    for attempt in attempts {
+        assert!(
+            !attempt.ends_with("=ok"),
+            "lib-{lang} changed a read-only folder: {attempt}\n{sweep}"
+        );
+    }
+    let sub = project.join("data/sub");
+    assert_eq!(
+        std::fs::read_to_string(sub.join("s.txt")).unwrap(),
+        "keep me",
+        "lib-{lang}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&sub)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["empty", "inner.txt", "s.txt"], "lib-{lang}");
 }
 
 /// Composes `app` with `lib-<lang>`, granted `grants` (a TOML inline table, or none).
@@ -86,6 +130,7 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
     for lang in LANGUAGES {
         // Nothing granted.
         choose(dir, lang, None);
+        reset_sub(dir);
         let out = run_with_secret(dir).stdout;
         app_has_all(&out);
         for key in ["lib dirs", "lib sub", "lib file", "lib write", "lib socket"] {
@@ -96,6 +141,11 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
         }
         assert_eq!(line(&out, "lib env"), "unset", "lib-{lang}\n{out}");
         assert!(!written.exists(), "lib-{lang} wrote into /data");
+        sweep_refused(&out, lang, dir);
+        if lang == "rust" {
+            // A denied name lookup is an error the library reads, not a trap of the run.
+            assert!(line(&out, "lib lookup").starts_with("denied"), "{out}");
+        }
         // Its stdout is the run's unless denied.
         assert!(
             out.contains(&format!("lib-{lang} wrote to stdout")),
@@ -103,6 +153,7 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
         );
 
         // The same file under the reference Wasmtime CLI, with the app's grants.
+        reset_sub(dir);
         let composed = dir.join("target/compose/dev/confine.wasm");
         let reference = reference_run(&composed, &dir.join("data"));
         app_has_all(&reference);
@@ -117,6 +168,7 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
                 "lib-{lang} under wasmtime run: {key}\n{reference}"
             );
         }
+        sweep_refused(&reference, lang, dir);
 
         // A read-only sub-folder and the variable; no stdout.
         choose(
@@ -124,9 +176,21 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
             lang,
             Some("{ dirs = [\"/data/sub:ro\"], env = [\"SECRET\"], stdout = false }"),
         );
+        reset_sub(dir);
         let out = run_with_secret(dir).stdout;
         app_has_all(&out);
-        assert_eq!(line(&out, "lib sub"), "inner.txt", "lib-{lang}\n{out}");
+        assert_eq!(
+            line(&out, "lib sub"),
+            "empty,inner.txt,s.txt",
+            "lib-{lang}\n{out}"
+        );
+        sweep_refused(&out, lang, dir);
+        // The read-only grant is in the composed file: it holds under `wasmtime run` too.
+        let reference = reference_run(
+            &dir.join("target/compose/dev/confine.wasm"),
+            &dir.join("data"),
+        );
+        sweep_refused(&reference, lang, dir);
         assert!(
             line(&out, "lib dirs").starts_with("denied"),
             "lib-{lang}\n{out}"
@@ -155,7 +219,13 @@ fn a_hostile_library_in_every_language_is_refused_what_the_app_has() {
 
         // The same folder writable, and the network.
         choose(dir, lang, Some("{ dirs = [\"/data/sub\"], net = true }"));
+        reset_sub(dir);
         let out = run_with_secret(dir).stdout;
+        // Writable, the sweep's first attempts go through.
+        assert!(
+            line(&out, "lib readonly").starts_with("write=ok"),
+            "lib-{lang}\n{out}"
+        );
         assert_eq!(line(&out, "lib write"), "written", "lib-{lang}\n{out}");
         assert_eq!(std::fs::read_to_string(&written).unwrap(), "lib");
         std::fs::remove_file(&written).unwrap();

@@ -1,204 +1,330 @@
-//! The core module of a virtual component, as WebAssembly text written for its grants.
+//! The core module of a virtual component, written for its grants with `wasm-encoder`.
 //!
-//! Every function of every interface the world exports gets a body: a denial, a narrowing
-//! (below), the host's function forwarded ([`super::forward`]), or `unreachable` for the
-//! methods of resources nothing can make (a denied file system hands out no descriptor to
-//! call them on). Memory, by address:
+//! Every function of every interface the world exports gets a body: a denial (the answer the
+//! function's WIT gives for "access denied", or an empty one), a narrowing (below), the
+//! host's function forwarded ([`super::forward`]), or `unreachable` for the methods of
+//! resources nothing can make (a denied file system hands out no descriptor to call them
+//! on). An export that is handed a handle of one of the host's resources drops it before it
+//! returns, as the component model requires (a borrow always; an owned one it does not hand
+//! on). Memory, by address:
 //!
 //! | at | what |
 //! | --- | --- |
-//! | 16 | `result::err(access-denied)`, the answer of a denied socket or lookup |
-//! | 32 | where the host's answer is written, then returned (forwarded calls too) |
-//! | 96 | zeros: an empty list, `none`, `ok` with nothing or zero in it |
-//! | 128 | the host's answer to `open-at` of a granted sub-folder |
-//! | 256 | names (of variables, directories, sub-folders) and fixed answers |
+//! | 16 | where the host's answer is written, then returned (sized for the largest answer) |
+//! | after | scratch: the host's answer to `open-at` of a sub-folder, an authority |
+//! | after | names (of variables, directories, sub-folders, hosts) and fixed answers |
 //! | after | the heap, a bump allocator for what the host and callers hand over, emptied after each call |
 
 use std::collections::HashMap;
-use std::fmt::Write;
 
-use wit_parser::{Function, Resolve, TypeId, WorldId, WorldItem};
+use wasm_encoder::{Instruction, ValType};
+use wit_parser::{Function, Resolve, Type, TypeDefKind, TypeId, WorldId, WorldItem};
 
-use super::forward::{ty, Call, Forwarder};
+use super::encode::{global, Body, Callee, Data, Helper, ModuleBuilder, Signature};
+use super::forward::{Call, Forwarder, HostHandle, Mark};
 use super::{Confining, Grants, Reach};
 use compose_wit::names::split_version;
 
-const DENIED: u32 = 16;
-const ANSWER: u32 = 32;
-const ZEROS: u32 = 96;
-const OPENED: u32 = 128;
-const DATA: u32 = 256;
+/// Where the host's answers are written.
+const ANSWER: u32 = 16;
+/// Bytes of scratch after the answer.
+const SCRATCH_SIZE: u32 = 64;
 
-/// The module's text.
+/// The methods of a descriptor that change nothing: every other one is refused on a
+/// read-only descriptor, so that a method a later WASI adds is refused until known.
+const READS: &[&str] = &[
+    "read-via-stream",
+    "advise",
+    "sync-data",
+    "sync",
+    "get-flags",
+    "get-type",
+    "read",
+    "read-directory",
+    "stat",
+    "stat-at",
+    "readlink-at",
+    "is-same-object",
+    "metadata-hash",
+    "metadata-hash-at",
+];
+
+/// The flags `open-at` may be given on a read-only descriptor: every other one (create,
+/// exclusive, truncate, write, mutate-directory, the sync flags, any later one) is refused.
+const READ_OPEN_FLAGS: &[&str] = &["directory"];
+const READ_DESCRIPTOR_FLAGS: &[&str] = &["read"];
+
+/// The error cases a denial answers with, by preference: the first the function's error type
+/// has.
+const DENIAL_CASES: &[&str] = &[
+    "access-denied",
+    "HTTP-request-denied",
+    "access",
+    "not-permitted",
+];
+
+/// The module's bytes.
 pub(super) fn module(
     resolve: &Resolve,
     world: WorldId,
     grants: &Grants,
     confining: &Confining,
     version: &str,
-) -> Result<String, String> {
-    let exported: Vec<_> = resolve.worlds[world]
+) -> Result<Vec<u8>, String> {
+    let exported: Vec<(String, wit_parser::InterfaceId)> = resolve.worlds[world]
         .exports
-        .values()
-        .filter_map(|item| match item {
-            WorldItem::Interface { id, .. } => Some(*id),
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } => Some((resolve.name_world_key(key), *id)),
             _ => None,
         })
         .collect();
-    let mut m = Module {
-        forwarder: Forwarder::new(resolve, &exported),
-        imports: Imports::default(),
-        data: Data::default(),
-        funcs: String::new(),
+    let ids: Vec<_> = exported.iter().map(|(_, id)| *id).collect();
+    let forwarder = Forwarder::new(resolve, &ids);
+    let answer_size = exported
+        .iter()
+        .flat_map(|(_, id)| resolve.interfaces[*id].functions.values())
+        .map(|f| forwarder.answer_size(f))
+        .max()
+        .unwrap_or(0)
+        .max(16) as u32;
+    let scratch = ANSWER + answer_size.next_multiple_of(8);
+    let mut w = Writer {
+        forwarder,
+        m: ModuleBuilder::new(),
+        data: Data::at(scratch + SCRATCH_SIZE),
         version: version.to_string(),
         new_resource: HashMap::new(),
+        scratch,
     };
+    w.helpers(confining.streams);
     // Each wrapped resource: made with `[resource-new]`, its host handle dropped with it.
-    for (key, item) in &resolve.worlds[world].exports {
-        let WorldItem::Interface { id, .. } = item else {
-            continue;
-        };
-        let name = resolve.name_world_key(key);
-        let forwarded = confining.reach(&name) != Reach::Denied;
+    for (name, id) in &exported {
+        let forwarded = confining.reach(name) != Reach::Denied;
         for (resource_name, ty) in &resolve.interfaces[*id].types {
-            if !matches!(resolve.types[*ty].kind, wit_parser::TypeDefKind::Resource) {
+            if !matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
                 continue;
             }
-            let new = m.imports.func(
+            let new = w.m.import(
                 &format!("[export]{name}"),
                 &format!("[resource-new]{resource_name}"),
-                "(param i32) (result i32)",
+                Signature::new(&[ValType::I32], &[ValType::I32]),
             );
-            m.new_resource.insert(*ty, new);
+            w.new_resource.insert(*ty, new);
+            let mut dtor = Body::new(1);
             if forwarded {
-                let drop = m.imports.func(
-                    &name,
+                let drop = w.m.import(
+                    name,
                     &format!("[resource-drop]{resource_name}"),
-                    "(param i32)",
+                    Signature::new(&[ValType::I32], &[]),
                 );
-                let _ = writeln!(
-                    m.funcs,
-                    "  (func (export \"{name}#[dtor]{resource_name}\") (param i32)
-    (if (i32.shr_u (local.get 0) (i32.const 1)) (then (call {drop} (i32.shr_u (local.get 0) (i32.const 1))))))"
-                );
+                // Rep 0 is the virtual component's own: nothing of the host's to drop.
+                dtor.get(0).i32(1).op(Instruction::I32ShrU).if_();
+                dtor.get(0).i32(1).op(Instruction::I32ShrU).call(drop).end();
             }
+            w.m.export(
+                &format!("{name}#[dtor]{resource_name}"),
+                Signature::new(&[ValType::I32], &[]),
+                dtor,
+            );
         }
     }
-    for (key, item) in &resolve.worlds[world].exports {
-        let WorldItem::Interface { id, .. } = item else {
-            continue;
-        };
-        let name = resolve.name_world_key(key);
-        let reach = confining.reach(&name);
+    for (name, id) in &exported {
+        let reach = confining.reach(name);
         for func in resolve.interfaces[*id].functions.values() {
-            let sig = m.forwarder.export_signature(func);
-            let body = m.body(&name, func, reach, grants, confining)?;
-            let _ = writeln!(
-                m.funcs,
-                "  (func (export \"{name}#{}\") {}\n{body}  )",
-                func.name,
-                sig.text()
-            );
-            // What the call allocated is dead once its caller has read the answer.
-            let results: String = sig.results.iter().map(|t| format!(" {}", ty(*t))).collect();
-            let _ = writeln!(
-                m.funcs,
-                "  (func (export \"cabi_post_{name}#{}\") (param{results}) (global.set $heap (i32.const {{HEAP}})))",
-                func.name
-            );
+            w.function(name, func, reach, grants, confining)?;
         }
     }
-    let ready = if confining.streams {
-        let subscribe = m.imports.func(
-            &format!("wasi:clocks/monotonic-clock@{version}"),
-            "subscribe-duration",
-            "(param i64) (result i32)",
-        );
-        format!("  (func $ready (result i32) (call {subscribe} (i64.const 0)))\n")
-    } else {
-        String::new()
-    };
-    let heap = (DATA + m.data.bytes.len() as u32 + 15) & !15;
-    let mut text = String::from("(module\n");
-    text.push_str(&m.imports.text);
-    let _ = writeln!(text, "  (memory (export \"memory\") 1)");
-    let _ = writeln!(text, "  (global $heap (mut i32) (i32.const {heap}))");
-    let _ = writeln!(
-        text,
-        "  (data (i32.const {DENIED}) \"\\01\\00\\00\\00\\01\")"
-    );
-    let _ = writeln!(
-        text,
-        "  (data (i32.const {DATA}) \"{}\")",
-        escape(&m.data.bytes)
-    );
-    text.push_str(HELPERS);
-    text.push_str(&ready);
-    text.push_str(&m.funcs.replace("{HEAP}", &heap.to_string()));
-    text.push_str(")\n");
-    Ok(text)
+    w.m.finish(&w.data)
 }
 
-struct Module<'a> {
+struct Writer<'a> {
     forwarder: Forwarder<'a>,
-    imports: Imports,
+    m: ModuleBuilder,
     data: Data,
-    funcs: String,
     version: String,
-    new_resource: HashMap<TypeId, String>,
+    new_resource: HashMap<TypeId, Callee>,
+    /// Where scratch space starts.
+    scratch: u32,
 }
 
-impl Module<'_> {
-    /// The body of `interface`'s function `func`.
-    fn body(
+/// What a function's body leaves for its caller to do with the host's handles it was given.
+enum Handed {
+    /// It handed them all on (or was given none): drop the borrows only.
+    On,
+    /// It denied the call: drop them all.
+    Back,
+    /// It dropped what it had to itself.
+    Done,
+}
+
+impl Writer<'_> {
+    /// The export of `interface`'s `func`, and its `cabi_post_`.
+    fn function(
         &mut self,
         interface: &str,
         func: &Function,
         reach: Reach,
         grants: &Grants,
         confining: &Confining,
-    ) -> Result<String, String> {
+    ) -> Result<(), String> {
+        let signature = self.forwarder.export_signature(func);
+        let mut body = Body::new(signature.params.len());
+        let handed = self.body(&mut body, interface, func, reach, grants, confining)?;
+        let handles = self.forwarder.host_handles(func)?;
+        let to_drop: Vec<HostHandle> = handles
+            .into_iter()
+            .filter(|h| match handed {
+                Handed::On => !h.own,
+                Handed::Back => true,
+                Handed::Done => false,
+            })
+            .collect();
+        let export = format!("{interface}#{}", func.name);
+        if to_drop.is_empty() {
+            self.m.export(&export, signature.clone(), body);
+        } else {
+            // The body, then the drops: the body may return early, so it is a function of
+            // its own, called by the export.
+            let inner = self.m.define(signature.clone(), body);
+            let mut outer = Body::new(signature.params.len());
+            for i in 0..signature.params.len() as u32 {
+                outer.get(i);
+            }
+            outer.call(inner);
+            for handle in to_drop {
+                let drop = self.drop_of(handle.resource)?;
+                if let Some(present) = handle.present {
+                    outer.get(present).if_().get(handle.at).call(drop).end();
+                } else {
+                    outer.get(handle.at).call(drop);
+                }
+            }
+            self.m.export(&export, signature.clone(), outer);
+        }
+        // What the call allocated is dead once its caller has read the answer.
+        let mut post = Body::new(signature.results.len());
+        post.op(Instruction::GlobalGet(global::HEAP_START))
+            .op(Instruction::GlobalSet(global::HEAP));
+        self.m.export(
+            &format!("cabi_post_{export}"),
+            Signature::new(&signature.results, &[]),
+            post,
+        );
+        Ok(())
+    }
+
+    /// `[resource-drop]` of one of the host's resources.
+    fn drop_of(&mut self, resource: TypeId) -> Result<Callee, String> {
+        let ty = &self.forwarder.resolve.types[resource];
+        let (Some(name), wit_parser::TypeOwner::Interface(owner)) = (&ty.name, ty.owner) else {
+            return Err("a resource without a name or interface".into());
+        };
+        let interface = self
+            .forwarder
+            .resolve
+            .id_of(owner)
+            .ok_or_else(|| format!("the interface of `{name}` has no name"))?;
+        Ok(self.m.import(
+            &interface,
+            &format!("[resource-drop]{name}"),
+            Signature::new(&[ValType::I32], &[]),
+        ))
+    }
+
+    /// Writes the body of `interface`'s function `func`.
+    fn body(
+        &mut self,
+        b: &mut Body,
+        interface: &str,
+        func: &Function,
+        reach: Reach,
+        grants: &Grants,
+        confining: &Confining,
+    ) -> Result<Handed, String> {
         let unversioned = split_version(interface).0;
         let name = func.name.as_str();
-        Ok(match (unversioned, name, reach) {
+        match (unversioned, name, reach) {
             ("wasi:cli/environment", "get-environment", Reach::Narrowed) => {
-                self.environment(interface, grants)
+                self.environment(b, interface, grants)?;
+                Ok(Handed::On)
             }
-            // Nothing to read: no variables, no arguments (they are the root's), no folder.
-            ("wasi:cli/environment", _, _) => format!("    (i32.const {ZEROS})\n"),
-            ("wasi:filesystem/preopens", _, Reach::Narrowed) => self.directories(grants, confining),
-            ("wasi:filesystem/preopens", _, _) => format!("    (i32.const {ZEROS})\n"),
-            ("wasi:sockets/tcp-create-socket", _, _)
-            | ("wasi:sockets/udp-create-socket", _, _)
-            | ("wasi:sockets/ip-name-lookup", "resolve-addresses", _) => {
-                format!("    (i32.const {DENIED})\n")
+            ("wasi:filesystem/preopens", _, Reach::Narrowed) => {
+                self.directories(b, grants, confining)?;
+                Ok(Handed::On)
+            }
+            ("wasi:http/outgoing-handler", "handle", Reach::Narrowed) => {
+                self.outgoing(b, interface, func, grants)?;
+                Ok(Handed::Done)
             }
             ("wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr", _, Reach::Denied) => {
                 // The virtual component's own stream: rep 0.
                 let new = self.new_of_result(func)?;
-                format!("    (call {new} (i32.const 0))\n")
+                b.i32(0).call(new);
+                Ok(Handed::Back)
             }
-            ("wasi:io/streams", _, _) => self.stream(interface, func)?,
-            ("wasi:filesystem/types", "filesystem-error-code", Reach::Denied) => {
-                format!("    (i32.const {ZEROS})\n")
+            ("wasi:io/streams", _, Reach::Forwarded | Reach::Narrowed) => {
+                self.stream(b, interface, func)?;
+                Ok(Handed::On)
             }
             ("wasi:filesystem/types", _, Reach::Narrowed | Reach::Forwarded) => {
-                self.file(interface, func)?
+                self.file(b, interface, func)?;
+                Ok(Handed::On)
             }
-            (_, _, Reach::Forwarded | Reach::Narrowed) => {
-                self.forward(interface, func, "(i32.const 0)")?
+            (_, _, Reach::Denied) | ("wasi:cli/environment", _, Reach::Narrowed) => {
+                self.deny(b, func)?;
+                Ok(Handed::Back)
             }
-            _ => "    unreachable\n".to_string(),
-        })
+            (_, _, Reach::Forwarded | Reach::Narrowed | Reach::Host) => {
+                self.forward(b, interface, func, Mark::Plain)?;
+                Ok(Handed::On)
+            }
+        }
     }
 
-    fn forward(&mut self, interface: &str, func: &Function, mark: &str) -> Result<String, String> {
-        let signature = self.forwarder.import_signature(func).0.text();
-        let host = self.imports.func(interface, &func.name, &signature);
-        self.forwarder.body(
+    /// A denial: the error its WIT has for access denied, an empty list, `none`, or, for a
+    /// method of a resource that no denied call ever makes, `unreachable`.
+    fn deny(&mut self, b: &mut Body, func: &Function) -> Result<(), String> {
+        let Some(result) = &func.result else {
+            return Ok(());
+        };
+        if let Some(answer) = DENIAL_CASES
+            .iter()
+            .find_map(|case| self.forwarder.error_answer(func, case))
+        {
+            b.i32(self.data.aligned(&answer)?);
+            return Ok(());
+        }
+        let empty = match result {
+            Type::Id(id) => matches!(
+                self.forwarder.resolve.types[self.forwarder.dealias(*id)].kind,
+                TypeDefKind::List(_) | TypeDefKind::Option(_)
+            ),
+            _ => false,
+        };
+        if empty {
+            let size = self.forwarder.sizes.size(result).size_wasm32();
+            b.i32(self.data.aligned(&vec![0; size])?);
+        } else {
+            b.op(Instruction::Unreachable);
+        }
+        Ok(())
+    }
+
+    fn forward(
+        &mut self,
+        b: &mut Body,
+        interface: &str,
+        func: &Function,
+        mark: Mark,
+    ) -> Result<(), String> {
+        let signature = self.forwarder.import_signature(func).0;
+        let host = self.m.import(interface, &func.name, signature);
+        self.forwarder.forward(
+            b,
             func,
             &Call {
-                host: &host,
+                host,
                 answer: ANSWER,
                 mark,
                 new_resource: &self.new_resource,
@@ -207,160 +333,201 @@ impl Module<'_> {
     }
 
     /// `[resource-new]` of the resource `func` returns.
-    fn new_of_result(&self, func: &Function) -> Result<String, String> {
+    fn new_of_result(&self, func: &Function) -> Result<Callee, String> {
         func.result
             .as_ref()
             .and_then(|t| self.forwarder.resource_of(t))
-            .and_then(|(r, _)| self.new_resource.get(&r).cloned())
+            .and_then(|(r, _)| self.new_resource.get(&r).copied())
             .ok_or_else(|| format!("`{}` returns no stream compose wraps", func.name))
     }
 
     /// A stream method: the host's for a wrapped host stream, the virtual one's for rep 0
     /// (an empty input, an output that keeps nothing).
-    fn stream(&mut self, interface: &str, func: &Function) -> Result<String, String> {
+    fn stream(&mut self, b: &mut Body, interface: &str, func: &Function) -> Result<(), String> {
         let name = func.name.as_str();
-        let own = if name.ends_with(".subscribe") {
-            "(call $ready)".to_string()
-        } else if name.starts_with("[method]input-stream.") {
-            let closed = self
+        let closed = |w: &mut Self| -> Result<u32, String> {
+            let answer = w
                 .forwarder
                 .error_answer(func, "closed")
                 .ok_or_else(|| format!("`{name}` cannot answer `closed`"))?;
-            format!("(i32.const {})", self.data.aligned(&closed))
+            w.data.aligned(&answer)
+        };
+        // What rep 0 answers.
+        let own: Vec<Instruction<'static>> = if name.ends_with(".subscribe") {
+            Vec::new()
+        } else if name.starts_with("[method]input-stream.") {
+            vec![Instruction::I32Const(closed(self)? as i32)]
         } else if name == "[method]output-stream.check-write" {
             // Room for 4 KiB at every check: what is written goes nowhere.
             let mut ok = vec![0u8; 16];
             ok[8..16].copy_from_slice(&4096u64.to_le_bytes());
-            format!("(i32.const {})", self.data.aligned(&ok))
+            vec![Instruction::I32Const(self.data.aligned(&ok)? as i32)]
+        } else if let Some(result) = &func.result {
+            let size = self.forwarder.sizes.size(result).size_wasm32();
+            vec![Instruction::I32Const(
+                self.data.aligned(&vec![0; size])? as i32
+            )]
         } else {
-            format!("(i32.const {ZEROS})")
+            Vec::new()
         };
-        let mut guard = format!("    (if (i32.eqz (local.get 0)) (then (return {own})))\n");
+        b.get(0).op(Instruction::I32Eqz).if_();
+        if name.ends_with(".subscribe") {
+            b.call(Callee::Helper(Helper::Ready));
+        }
+        for i in own {
+            b.op(i);
+        }
+        b.op(Instruction::Return).end();
         if name.contains("splice") {
             // Splicing from the empty input: it is closed.
-            let closed = self
-                .forwarder
-                .error_answer(func, "closed")
-                .ok_or_else(|| format!("`{name}` cannot answer `closed`"))?;
-            let _ = writeln!(
-                guard,
-                "    (if (i32.eqz (local.get 1)) (then (return (i32.const {}))))",
-                self.data.aligned(&closed)
-            );
+            let closed = closed(self)?;
+            b.get(1).op(Instruction::I32Eqz).if_();
+            b.i32(closed).op(Instruction::Return).end();
         }
-        Ok(guard + &self.forward(interface, func, "(i32.const 0)")?)
+        self.forward(b, interface, func, Mark::Plain)
     }
 
     /// A file-system function on a wrapped descriptor: refused with `read-only` where it
-    /// would change a read-only one, else the host's.
-    fn file(&mut self, interface: &str, func: &Function) -> Result<String, String> {
+    /// could change a read-only one, else the host's.
+    fn file(&mut self, b: &mut Body, interface: &str, func: &Function) -> Result<(), String> {
         let name = func.name.as_str();
-        let method = name.strip_prefix("[method]descriptor.").unwrap_or_default();
-        let changes = matches!(
-            method,
-            "write"
-                | "write-via-stream"
-                | "append-via-stream"
-                | "set-size"
-                | "set-times"
-                | "set-times-at"
-                | "create-directory-at"
-                | "link-at"
-                | "remove-directory-at"
-                | "rename-at"
-                | "symlink-at"
-                | "unlink-file-at"
-        );
-        let mut guard = String::new();
-        if changes || method == "open-at" {
-            let refused = self
+        let method = name.strip_prefix("[method]descriptor.");
+        let refused = |w: &mut Self| -> Result<u32, String> {
+            let answer = w
                 .forwarder
                 .error_answer(func, "read-only")
                 .ok_or_else(|| format!("`{name}` cannot answer `read-only`"))?;
-            let at = self.data.aligned(&refused);
-            let borrowed = self.forwarder.borrowed_params(func);
-            let read_only: Vec<String> = borrowed
-                .iter()
-                .map(|i| format!("(i32.and (local.get {i}) (i32.const 1))"))
-                .collect();
-            let condition = if method == "open-at" {
-                // open-at(self, path-flags, path, path-len, open-flags, descriptor-flags):
-                // creating, truncating, or asking to write or change the folder.
-                "(i32.and (i32.and (local.get 0) (i32.const 1)) (i32.or (i32.and (local.get 4) (i32.const 13)) (i32.and (local.get 5) (i32.const 34))))".to_string()
-            } else {
-                read_only
-                    .into_iter()
-                    .reduce(|a, b| format!("(i32.or {a} {b})"))
-                    .unwrap_or_else(|| "(i32.const 0)".into())
-            };
-            let _ = writeln!(
-                guard,
-                "    (if {condition} (then (return (i32.const {at}))))"
-            );
+            w.data.aligned(&answer)
+        };
+        match method {
+            Some("open-at") => {
+                // Refused on a read-only descriptor when any flag but the reading ones is
+                // asked: creating, truncating, writing, changing the folder, ...
+                let flag_bits = |param: &str, allowed: &[&str]| {
+                    self.forwarder
+                        .param(func, param)
+                        .and_then(|(at, ty)| {
+                            Some((at, self.forwarder.flag_bits_except(ty, allowed)?))
+                        })
+                        .ok_or_else(|| format!("`open-at` has no flags `{param}`"))
+                };
+                let (open_at, open_bits) = flag_bits("open-flags", READ_OPEN_FLAGS)?;
+                let (flags_at, flags_bits) = flag_bits("%flags", READ_DESCRIPTOR_FLAGS)
+                    .or_else(|_| flag_bits("flags", READ_DESCRIPTOR_FLAGS))?;
+                let refused = refused(self)?;
+                b.get(0).i32(1).op(Instruction::I32And).if_();
+                b.get(open_at).i32(open_bits).op(Instruction::I32And);
+                b.get(flags_at).i32(flags_bits).op(Instruction::I32And);
+                b.op(Instruction::I32Or).if_();
+                b.i32(refused).op(Instruction::Return).end();
+                b.end();
+            }
+            Some(method) if !READS.contains(&method) => {
+                // Any read-only descriptor among those it is called on refuses it.
+                let borrowed = self.forwarder.borrowed_params(func);
+                if !borrowed.is_empty() {
+                    let refused = refused(self)?;
+                    for (n, at) in borrowed.iter().enumerate() {
+                        b.get(*at).i32(1).op(Instruction::I32And);
+                        if n > 0 {
+                            b.op(Instruction::I32Or);
+                        }
+                    }
+                    b.if_().i32(refused).op(Instruction::Return).end();
+                }
+            }
+            _ => {}
         }
         // What a descriptor opens is as read-only as the descriptor.
         let mark = if name.starts_with("[method]") {
-            "(i32.and (local.get 0) (i32.const 1))"
+            Mark::AsSelf
         } else {
-            "(i32.const 0)"
+            Mark::Plain
         };
-        Ok(guard + &self.forward(interface, func, mark)?)
+        self.forward(b, interface, func, mark)
     }
 
     /// `get-environment`: the host's variables that are granted, the others left out.
-    fn environment(&mut self, interface: &str, grants: &Grants) -> String {
-        let host = self
-            .imports
-            .func(interface, "get-environment", "(param i32)");
-        let mut allowed = String::new();
+    fn environment(
+        &mut self,
+        b: &mut Body,
+        interface: &str,
+        grants: &Grants,
+    ) -> Result<(), String> {
+        let host = self.m.import(
+            interface,
+            "get-environment",
+            Signature::new(&[ValType::I32], &[]),
+        );
+        let [base, count, i, kept, entry, keep] = [(); 6].map(|()| b.local());
+        b.i32(ANSWER).call(host);
+        b.i32(ANSWER).load(0).set(base);
+        b.i32(ANSWER).load(4).set(count);
+        b.block().loop_();
+        b.get(i)
+            .get(count)
+            .op(Instruction::I32GeU)
+            .op(Instruction::BrIf(1));
+        b.get(base)
+            .get(i)
+            .i32(16)
+            .op(Instruction::I32Mul)
+            .op(Instruction::I32Add)
+            .set(entry);
+        b.i32(0).set(keep);
         for var in &grants.env {
-            let (at, len) = self.data.name(var);
-            let _ = writeln!(
-                allowed,
-                "        (if (call $equal (i32.load (local.get $entry)) (i32.load offset=4 (local.get $entry)) (i32.const {at}) (i32.const {len})) (then (local.set $keep (i32.const 1))))"
-            );
+            let (at, len) = self.data.name(var)?;
+            b.get(entry).load(0).get(entry).load(4).i32(at).i32(len);
+            b.call(Callee::Helper(Helper::Equal))
+                .if_()
+                .i32(1)
+                .set(keep)
+                .end();
         }
-        format!(
-            "    (local $base i32) (local $count i32) (local $i i32) (local $kept i32) (local $entry i32) (local $keep i32)
-    (call {host} (i32.const {ANSWER}))
-    (local.set $base (i32.load (i32.const {ANSWER})))
-    (local.set $count (i32.load (i32.const {ANSWER_LEN})))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
-        (local.set $entry (i32.add (local.get $base) (i32.mul (local.get $i) (i32.const 16))))
-        (local.set $keep (i32.const 0))
-{allowed}        (if (local.get $keep)
-          (then
-            (memory.copy (i32.add (local.get $base) (i32.mul (local.get $kept) (i32.const 16))) (local.get $entry) (i32.const 16))
-            (local.set $kept (i32.add (local.get $kept) (i32.const 1)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
-    (i32.store (i32.const {ANSWER_LEN}) (local.get $kept))
-    (i32.const {ANSWER})
-",
-            ANSWER_LEN = ANSWER + 4
-        )
+        b.get(keep).if_();
+        b.get(base)
+            .get(kept)
+            .i32(16)
+            .op(Instruction::I32Mul)
+            .op(Instruction::I32Add);
+        b.get(entry).i32(16);
+        b.op(Instruction::MemoryCopy {
+            src_mem: 0,
+            dst_mem: 0,
+        });
+        b.get(kept).i32(1).op(Instruction::I32Add).set(kept);
+        b.end();
+        b.get(i).i32(1).op(Instruction::I32Add).set(i);
+        b.op(Instruction::Br(0)).end().end();
+        b.i32(ANSWER).get(kept).store(4);
+        b.i32(ANSWER);
+        Ok(())
     }
 
     /// `get-directories`: the host's directories that are granted, whole or a sub-folder
     /// opened in them (wrapped, marked read-only where granted so, when the virtual
     /// component wraps descriptors); the others are dropped.
-    fn directories(&mut self, grants: &Grants, confining: &Confining) -> String {
-        let version = self.version.clone();
-        let types = format!("wasi:filesystem/types@{version}");
-        let host = self.imports.func(
-            &format!("wasi:filesystem/preopens@{version}"),
+    fn directories(
+        &mut self,
+        b: &mut Body,
+        grants: &Grants,
+        confining: &Confining,
+    ) -> Result<(), String> {
+        let types = format!("wasi:filesystem/types@{}", self.version);
+        let host = self.m.import(
+            &format!("wasi:filesystem/preopens@{}", self.version),
             "get-directories",
-            "(param i32)",
+            Signature::new(&[ValType::I32], &[]),
         );
-        let drop = self
-            .imports
-            .func(&types, "[resource-drop]descriptor", "(param i32)");
-        let open_at = self.imports.func(
+        let drop = self.m.import(
+            &types,
+            "[resource-drop]descriptor",
+            Signature::new(&[ValType::I32], &[]),
+        );
+        let open_at = self.m.import(
             &types,
             "[method]descriptor.open-at",
-            "(param i32 i32 i32 i32 i32 i32 i32)",
+            Signature::new(&[ValType::I32; 7], &[]),
         );
         let new = self
             .new_resource
@@ -368,168 +535,355 @@ impl Module<'_> {
             .find(|(ty, _)| {
                 self.forwarder.resolve.types[**ty].name.as_deref() == Some("descriptor")
             })
-            .map(|(_, f)| f.clone())
-            .unwrap_or_default();
-        let files = confining.files;
-        let wrap = |handle: &str, read_only: bool| -> String {
-            if !files {
-                return handle.to_string();
+            .map(|(_, f)| *f);
+        let wrap = |b: &mut Body, read_only: bool| -> Result<(), String> {
+            if !confining.files {
+                return Ok(());
             }
-            format!(
-                "(call {new} (i32.or (i32.shl {handle} (i32.const 1)) (i32.const {})))",
-                u32::from(read_only)
-            )
+            let new = new.ok_or("descriptors are wrapped but not defined")?;
+            b.i32(1).op(Instruction::I32Shl).i32(u32::from(read_only));
+            b.op(Instruction::I32Or).call(new);
+            Ok(())
         };
-        let mut each = String::new();
+        let opened = self.scratch;
+        let room = u32::try_from(12 * grants.dirs.len()).map_err(|_| "too many directories")?;
+        let [base, count, i, entry, handle, name, name_len, used] = [(); 8].map(|()| b.local());
+        b.i32(ANSWER).call(host);
+        b.i32(ANSWER).load(0).set(base);
+        b.i32(ANSWER).load(4).set(count);
+        b.i32(0)
+            .i32(0)
+            .i32(4)
+            .i32(room)
+            .call(Callee::Helper(Helper::Realloc));
+        b.op(Instruction::GlobalSet(global::OUT));
+        b.i32(0).op(Instruction::GlobalSet(global::GIVEN));
+        b.block().loop_();
+        b.get(i)
+            .get(count)
+            .op(Instruction::I32GeU)
+            .op(Instruction::BrIf(1));
+        b.get(base)
+            .get(i)
+            .i32(12)
+            .op(Instruction::I32Mul)
+            .op(Instruction::I32Add)
+            .set(entry);
+        b.get(entry).load(0).set(handle);
+        b.get(entry).load(4).set(name);
+        b.get(entry).load(8).set(name_len);
+        b.i32(0).set(used);
         for dir in &grants.dirs {
-            let (at, len) = self.data.name(&dir.preopen);
-            let (seen_at, seen_len) = self.data.name(&dir.seen_as());
-            let give = if dir.sub.is_empty() {
-                format!(
-                    "(local.set $used (i32.const 1))
-            (call $give {} (i32.const {seen_at}) (i32.const {seen_len}))",
-                    wrap("(local.get $handle)", dir.read_only)
-                )
+            let (at, len) = self.data.name(&dir.preopen)?;
+            let (seen_at, seen_len) = self.data.name(&dir.seen_as())?;
+            b.get(name).get(name_len).i32(at).i32(len);
+            b.call(Callee::Helper(Helper::Equal)).if_();
+            if dir.sub.is_empty() {
+                b.i32(1).set(used);
+                b.get(handle);
+                wrap(b, dir.read_only)?;
+                b.i32(seen_at)
+                    .i32(seen_len)
+                    .call(Callee::Helper(Helper::Give));
             } else {
-                let (sub_at, sub_len) = self.data.name(&dir.sub);
+                let (sub_at, sub_len) = self.data.name(&dir.sub)?;
                 // open-at(no symlink following, the sub-folder, open-flags: directory,
                 // descriptor-flags: read); writing is the run's, or refused when wrapped.
-                format!(
-                    "(call {open_at} (local.get $handle) (i32.const 0) (i32.const {sub_at}) (i32.const {sub_len}) (i32.const 2) (i32.const 1) (i32.const {OPENED}))
-            (if (i32.eqz (i32.load8_u (i32.const {OPENED})))
-              (then (call $give {} (i32.const {seen_at}) (i32.const {seen_len}))))",
-                    wrap(
-                        &format!("(i32.load (i32.const {}))", OPENED + 4),
-                        dir.read_only
-                    )
-                )
-            };
-            let _ = writeln!(
-                each,
-                "        (if (call $equal (local.get $name) (local.get $name_len) (i32.const {at}) (i32.const {len}))
-          (then
-            {give}))"
-            );
+                b.get(handle)
+                    .i32(0)
+                    .i32(sub_at)
+                    .i32(sub_len)
+                    .i32(2)
+                    .i32(1)
+                    .i32(opened);
+                b.call(open_at);
+                b.i32(opened).load8(0).op(Instruction::I32Eqz).if_();
+                b.i32(opened).load(4);
+                wrap(b, dir.read_only)?;
+                b.i32(seen_at)
+                    .i32(seen_len)
+                    .call(Callee::Helper(Helper::Give));
+                b.end();
+            }
+            b.end();
         }
-        let room = 12 * grants.dirs.len();
-        format!(
-            "    (local $base i32) (local $count i32) (local $i i32) (local $entry i32) (local $handle i32) (local $name i32) (local $name_len i32) (local $used i32)
-    (call {host} (i32.const {ANSWER}))
-    (local.set $base (i32.load (i32.const {ANSWER})))
-    (local.set $count (i32.load (i32.const {ANSWER_LEN})))
-    (global.set $out (call $cabi_realloc (i32.const 0) (i32.const 0) (i32.const 4) (i32.const {room})))
-    (global.set $given (i32.const 0))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
-        (local.set $entry (i32.add (local.get $base) (i32.mul (local.get $i) (i32.const 12))))
-        (local.set $handle (i32.load (local.get $entry)))
-        (local.set $name (i32.load offset=4 (local.get $entry)))
-        (local.set $name_len (i32.load offset=8 (local.get $entry)))
-        (local.set $used (i32.const 0))
-{each}        (if (i32.eqz (local.get $used)) (then (call {drop} (local.get $handle))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
-    (i32.store (i32.const {ANSWER}) (global.get $out))
-    (i32.store (i32.const {ANSWER_LEN}) (global.get $given))
-    (i32.const {ANSWER})
-",
-            ANSWER_LEN = ANSWER + 4
-        )
+        b.get(used)
+            .op(Instruction::I32Eqz)
+            .if_()
+            .get(handle)
+            .call(drop)
+            .end();
+        b.get(i).i32(1).op(Instruction::I32Add).set(i);
+        b.op(Instruction::Br(0)).end().end();
+        b.i32(ANSWER)
+            .op(Instruction::GlobalGet(global::OUT))
+            .store(0);
+        b.i32(ANSWER)
+            .op(Instruction::GlobalGet(global::GIVEN))
+            .store(4);
+        b.i32(ANSWER);
+        Ok(())
     }
-}
 
-/// The core imports, each once.
-#[derive(Default)]
-struct Imports {
-    text: String,
-    seen: HashMap<(String, String), String>,
-    count: usize,
-}
-
-impl Imports {
-    /// The function imported as `name` from `module`.
-    fn func(&mut self, module: &str, name: &str, signature: &str) -> String {
-        if let Some(f) = self.seen.get(&(module.to_string(), name.to_string())) {
-            return f.clone();
-        }
-        let f = format!("$import_{}_{}", self.count, sanitize(name));
-        self.count += 1;
-        let _ = writeln!(
-            self.text,
-            "  (import \"{module}\" \"{name}\" (func {f} {signature}))"
+    /// `outgoing-handler.handle`: the host's, for a request to a granted host; else the
+    /// request (and its options) dropped and `HTTP-request-denied` answered.
+    fn outgoing(
+        &mut self,
+        b: &mut Body,
+        interface: &str,
+        func: &Function,
+        grants: &Grants,
+    ) -> Result<(), String> {
+        let types = format!("wasi:http/types@{}", self.version);
+        let authority = self.m.import(
+            &types,
+            "[method]outgoing-request.authority",
+            Signature::new(&[ValType::I32, ValType::I32], &[]),
         );
-        self.seen
-            .insert((module.to_string(), name.to_string()), f.clone());
-        f
-    }
-}
-
-/// Names and fixed answers kept in the module's data.
-#[derive(Default)]
-struct Data {
-    bytes: Vec<u8>,
-}
-
-impl Data {
-    /// Where `name` is, and its length.
-    fn name(&mut self, name: &str) -> (u32, u32) {
-        let at = DATA + self.bytes.len() as u32;
-        self.bytes.extend_from_slice(name.as_bytes());
-        (at, name.len() as u32)
-    }
-
-    /// Where `bytes` are, at an address aligned for any answer.
-    fn aligned(&mut self, bytes: &[u8]) -> u32 {
-        while !self.bytes.len().is_multiple_of(8) {
-            self.bytes.push(0);
+        let handles = self.forwarder.host_handles(func)?;
+        let denied = self
+            .forwarder
+            .error_answer(func, "HTTP-request-denied")
+            .ok_or("`handle` cannot answer `HTTP-request-denied`")?;
+        let denied = self.data.aligned(&denied)?;
+        let at = self.scratch;
+        let [ptr, len, allowed] = [(); 3].map(|()| b.local());
+        let request = handles
+            .iter()
+            .find(|h| h.own && h.present.is_none())
+            .ok_or("`handle` takes no request")?
+            .at;
+        b.get(request).i32(at).call(authority);
+        b.i32(at).load8(0).if_();
+        b.i32(at).load(4).set(ptr);
+        b.i32(at).load(8).set(len);
+        for rule in &grants.http {
+            let text = match rule.port {
+                Some(port) => format!("{}:{port}", rule.host.to_ascii_lowercase()),
+                None => rule.host.to_ascii_lowercase(),
+            };
+            let (rule_at, rule_len) = self.data.name(&text)?;
+            b.get(ptr)
+                .get(len)
+                .i32(rule_at)
+                .i32(rule_len)
+                .i32(u32::from(rule.port.is_some()));
+            b.call(Callee::Helper(Helper::HostAllows))
+                .if_()
+                .i32(1)
+                .set(allowed)
+                .end();
         }
-        let at = DATA + self.bytes.len() as u32;
-        self.bytes.extend_from_slice(bytes);
-        at
+        b.end();
+        b.get(allowed).if_();
+        self.forward(b, interface, func, Mark::Plain)?;
+        b.op(Instruction::Return).end();
+        for handle in handles.iter().filter(|h| h.own) {
+            let drop = self.drop_of(handle.resource)?;
+            if let Some(present) = handle.present {
+                b.get(present).if_().get(handle.at).call(drop).end();
+            } else {
+                b.get(handle.at).call(drop);
+            }
+        }
+        b.i32(denied);
+        Ok(())
+    }
+
+    /// The allocator the host and callers write with, byte comparisons, appending a
+    /// directory to the answer of `get-directories`, matching a granted host, and (when the
+    /// streams are wrapped) a pollable that is ready at once.
+    fn helpers(&mut self, streams: bool) {
+        let i32s = |n: usize| vec![ValType::I32; n];
+        // cabi_realloc(old, old_size, align, size)
+        let mut b = Body::new(4);
+        let at = b.local();
+        b.op(Instruction::GlobalGet(global::HEAP))
+            .get(2)
+            .op(Instruction::I32Add)
+            .i32(1);
+        b.op(Instruction::I32Sub);
+        b.i32(0)
+            .get(2)
+            .op(Instruction::I32Sub)
+            .op(Instruction::I32And)
+            .set(at);
+        // A size that would wrap around the address space is refused with a trap.
+        b.get(at)
+            .get(3)
+            .op(Instruction::I32Add)
+            .op(Instruction::GlobalSet(global::HEAP));
+        b.op(Instruction::GlobalGet(global::HEAP))
+            .get(at)
+            .op(Instruction::I32LtU);
+        b.if_().op(Instruction::Unreachable).end();
+        b.block().loop_();
+        b.op(Instruction::GlobalGet(global::HEAP));
+        b.op(Instruction::MemorySize(0))
+            .i32(16)
+            .op(Instruction::I32Shl);
+        b.op(Instruction::I32LeU).op(Instruction::BrIf(1));
+        b.i32(1)
+            .op(Instruction::MemoryGrow(0))
+            .i32(u32::MAX)
+            .op(Instruction::I32Eq);
+        b.if_().op(Instruction::Unreachable).end();
+        b.op(Instruction::Br(0)).end().end();
+        b.get(1).if_();
+        b.get(at).get(0).get(1).op(Instruction::MemoryCopy {
+            src_mem: 0,
+            dst_mem: 0,
+        });
+        b.end();
+        b.get(at);
+        self.m
+            .helper(Helper::Realloc, Signature::new(&i32s(4), &i32s(1)), b);
+        self.m.helper(
+            Helper::Equal,
+            Signature::new(&i32s(4), &i32s(1)),
+            equal(false),
+        );
+        self.m.helper(
+            Helper::EqualIgnoringCase,
+            Signature::new(&i32s(4), &i32s(1)),
+            equal(true),
+        );
+        // give(handle, name, name_len)
+        let mut b = Body::new(3);
+        let at = b.local();
+        b.op(Instruction::GlobalGet(global::OUT));
+        b.op(Instruction::GlobalGet(global::GIVEN))
+            .i32(12)
+            .op(Instruction::I32Mul);
+        b.op(Instruction::I32Add).set(at);
+        b.get(at).get(0).store(0);
+        b.get(at).get(1).store(4);
+        b.get(at).get(2).store(8);
+        b.op(Instruction::GlobalGet(global::GIVEN))
+            .i32(1)
+            .op(Instruction::I32Add);
+        b.op(Instruction::GlobalSet(global::GIVEN));
+        self.m
+            .helper(Helper::Give, Signature::new(&i32s(3), &[]), b);
+        self.m.helper(
+            Helper::HostAllows,
+            Signature::new(&i32s(5), &i32s(1)),
+            host_allows(),
+        );
+        if streams {
+            let subscribe = self.m.import(
+                &format!("wasi:clocks/monotonic-clock@{}", self.version),
+                "subscribe-duration",
+                Signature::new(&[ValType::I64], &[ValType::I32]),
+            );
+            let mut b = Body::new(0);
+            b.op(Instruction::I64Const(0)).call(subscribe);
+            self.m
+                .helper(Helper::Ready, Signature::new(&[], &i32s(1)), b);
+        }
     }
 }
 
-/// The allocator the host and callers write with, byte comparison, and appending a
-/// directory to the answer of `get-directories`.
-const HELPERS: &str = r#"  (global $out (mut i32) (i32.const 0))
-  (global $given (mut i32) (i32.const 0))
-  (func $cabi_realloc (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
-    (local $at i32)
-    (local.set $at (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1))) (i32.sub (i32.const 0) (local.get $align))))
-    (global.set $heap (i32.add (local.get $at) (local.get $size)))
-    (block $enough
-      (loop $grow
-        (br_if $enough (i32.le_u (global.get $heap) (i32.shl (memory.size) (i32.const 16))))
-        (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))
-        (br $grow)))
-    (if (local.get $old_size) (then (memory.copy (local.get $at) (local.get $old) (local.get $old_size))))
-    (local.get $at))
-  (func $equal (param $a i32) (param $a_len i32) (param $b i32) (param $b_len i32) (result i32)
-    (local $i i32)
-    (if (i32.ne (local.get $a_len) (local.get $b_len)) (then (return (i32.const 0))))
-    (block $differ
-      (loop $next
-        (if (i32.ge_u (local.get $i) (local.get $a_len)) (then (return (i32.const 1))))
-        (br_if $differ (i32.ne (i32.load8_u (i32.add (local.get $a) (local.get $i))) (i32.load8_u (i32.add (local.get $b) (local.get $i)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
-    (i32.const 0))
-  (func $give (param $handle i32) (param $name i32) (param $name_len i32)
-    (local $at i32)
-    (local.set $at (i32.add (global.get $out) (i32.mul (global.get $given) (i32.const 12))))
-    (i32.store (local.get $at) (local.get $handle))
-    (i32.store offset=4 (local.get $at) (local.get $name))
-    (i32.store offset=8 (local.get $at) (local.get $name_len))
-    (global.set $given (i32.add (global.get $given) (i32.const 1))))
-"#;
-
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+/// `equal(a, a_len, b, b_len)`: the same bytes (ASCII letters in either case, when
+/// `ignoring_case`).
+fn equal(ignoring_case: bool) -> Body {
+    let mut b = Body::new(4);
+    let i = b.local();
+    let byte = |b: &mut Body, of: u32| {
+        b.get(of).get(i).op(Instruction::I32Add).load8(0);
+        if ignoring_case {
+            // 'A'..='Z' to lower case: add 32 when the byte - 'A' < 26.
+            let c = b.local();
+            b.set(c).get(c);
+            b.get(c)
+                .i32(u32::from(b'A'))
+                .op(Instruction::I32Sub)
+                .i32(26);
+            b.op(Instruction::I32LtU).i32(5).op(Instruction::I32Shl);
+            b.op(Instruction::I32Add);
+        }
+    };
+    b.get(1)
+        .get(3)
+        .op(Instruction::I32Ne)
+        .if_()
+        .i32(0)
+        .op(Instruction::Return)
+        .end();
+    b.block().loop_();
+    b.get(i)
+        .get(1)
+        .op(Instruction::I32GeU)
+        .if_()
+        .i32(1)
+        .op(Instruction::Return)
+        .end();
+    byte(&mut b, 0);
+    byte(&mut b, 2);
+    b.op(Instruction::I32Ne).op(Instruction::BrIf(1));
+    b.get(i).i32(1).op(Instruction::I32Add).set(i);
+    b.op(Instruction::Br(0)).end().end();
+    b.i32(0);
+    b
 }
 
-fn escape(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+/// `host_allows(authority, authority_len, rule, rule_len, port_given)`: whether a request's
+/// authority is the granted host. A rule with a port (`host:port`) takes exactly that
+/// authority; one without takes the host alone or followed by `:` and digits, so that
+/// `host:80@elsewhere` is not the host.
+fn host_allows() -> Body {
+    let mut b = Body::new(5);
+    let i = b.local();
+    let c = b.local();
+    let equal = Callee::Helper(Helper::EqualIgnoringCase);
+    b.get(0).get(1).get(2).get(3).call(equal);
+    b.if_().i32(1).op(Instruction::Return).end();
+    b.get(4).if_().i32(0).op(Instruction::Return).end();
+    // `host:` and at least one digit.
+    b.get(1)
+        .get(3)
+        .i32(1)
+        .op(Instruction::I32Add)
+        .op(Instruction::I32LeU);
+    b.if_().i32(0).op(Instruction::Return).end();
+    b.get(0)
+        .get(3)
+        .get(2)
+        .get(3)
+        .call(equal)
+        .op(Instruction::I32Eqz);
+    b.if_().i32(0).op(Instruction::Return).end();
+    b.get(0)
+        .get(3)
+        .op(Instruction::I32Add)
+        .load8(0)
+        .i32(u32::from(b':'));
+    b.op(Instruction::I32Ne)
+        .if_()
+        .i32(0)
+        .op(Instruction::Return)
+        .end();
+    b.get(3).i32(1).op(Instruction::I32Add).set(i);
+    b.block().loop_();
+    b.get(i)
+        .get(1)
+        .op(Instruction::I32GeU)
+        .op(Instruction::BrIf(1));
+    b.get(0)
+        .get(i)
+        .op(Instruction::I32Add)
+        .load8(0)
+        .i32(u32::from(b'0'));
+    b.op(Instruction::I32Sub).set(c);
+    b.get(c)
+        .i32(10)
+        .op(Instruction::I32GeU)
+        .if_()
+        .i32(0)
+        .op(Instruction::Return)
+        .end();
+    b.get(i).i32(1).op(Instruction::I32Add).set(i);
+    b.op(Instruction::Br(0)).end().end();
+    b.i32(1);
+    b
 }

@@ -5,9 +5,11 @@
 //! imports the host's where it narrows them: an environment filtered by name, the run's
 //! directories filtered by name (or a sub-folder of one, opened at start), sockets and name
 //! lookups that answer `access-denied`. It is made here, from the WASI WIT the runtime
-//! implements: a core module written for the grants (see [`core`]) and wit-component.
+//! implements: a core module written for the grants (see [`core`], on the small assembler of
+//! [`encode`]) and wit-component.
 
 mod core;
+mod encode;
 mod forward;
 
 use compose_wit::names::split_version;
@@ -31,6 +33,17 @@ pub struct Grants {
     pub stdout: bool,
     /// Whether its stderr is the run's (else what it writes there goes nowhere).
     pub stderr: bool,
+    /// The hosts its outgoing HTTP requests may reach (none: every request is refused).
+    pub http: Vec<HttpHost>,
+}
+
+/// A host a component's outgoing HTTP requests may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpHost {
+    /// The host as a request's authority names it (`api.example.com`, `127.0.0.1`, `[::1]`).
+    pub host: String,
+    /// The port it must name, or any when `None`.
+    pub port: Option<u16>,
 }
 
 impl Default for Grants {
@@ -42,6 +55,7 @@ impl Default for Grants {
             stdin: false,
             stdout: true,
             stderr: true,
+            http: Vec::new(),
         }
     }
 }
@@ -148,6 +162,10 @@ impl Confining {
         set(
             "wasi:filesystem/preopens",
             deny_or(grants.dirs.is_empty(), Reach::Narrowed),
+        );
+        set(
+            "wasi:http/outgoing-handler",
+            deny_or(grants.http.is_empty(), Reach::Narrowed),
         );
         if !grants.net {
             for name in [
@@ -313,8 +331,8 @@ pub(crate) fn virtualize(
     let world_id = resolve
         .select_world(&[package], Some("confine"))
         .map_err(|e| fail(format!("{e:#}")))?;
-    let text = core::module(&resolve, world_id, grants, confining, &wasi.version).map_err(fail)?;
-    let mut module = wat::parse_str(&text).map_err(|e| fail(format!("{e}")))?;
+    let mut module =
+        core::module(&resolve, world_id, grants, confining, &wasi.version).map_err(fail)?;
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,

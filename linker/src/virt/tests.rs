@@ -168,3 +168,39 @@ fn a_component_importing_nothing_to_confine_gets_no_virtual_component() {
     .unwrap()
     .is_none());
 }
+
+/// Granted names go into the module's data: more of them than one page of memory holds
+/// (a single page was all the module had) still make a module that instantiates.
+#[test]
+fn grants_whose_names_pass_a_page_of_memory_still_instantiate() {
+    let wasi = wasi();
+    let long = |i: usize, what: &str| format!("{what}_{i}_{}", "x".repeat(480));
+    let grants = Grants {
+        env: (0..100).map(|i| long(i, "VAR")).collect(),
+        dirs: (0..100)
+            .map(|i| DirView {
+                preopen: format!("/{}", long(i, "dir")),
+                sub: long(i, "sub"),
+                read_only: i % 2 == 0,
+            })
+            .collect(),
+        ..Grants::default()
+    };
+    let imports = imports("0.2.12");
+    let v = virtualize(
+        &wasi,
+        "lib",
+        &imports,
+        &grants,
+        &Confining::new(&grants, &imports).unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    let limits = compose_runtime::Limits::default();
+    let runtime = compose_runtime::Runtime::new(None, &limits).unwrap();
+    let loaded = runtime.load("lib.wasi", &v.bytes).unwrap();
+    let session = runtime
+        .session(&loaded, &compose_runtime::Grants::default(), &limits, &[])
+        .unwrap();
+    session.instantiate().expect("its data fits its memory");
+}
