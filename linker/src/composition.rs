@@ -265,6 +265,14 @@ impl Composition {
                         } => format!("{source:#}"),
                         other => return Err(fail(format!("{other:#}"))),
                     };
+                    if let Some(shared) = confine::virtual_resource(
+                        &plan.links,
+                        link,
+                        &self.parts[importer],
+                        &self.parts[exporter],
+                    ) {
+                        return Err(shared);
+                    }
                     return Err(LinkError::Mismatch {
                         importer: link.importer.clone(),
                         import: link.import.clone(),
@@ -308,11 +316,18 @@ impl Composition {
                 message: error_chain(&e),
             })?;
         // The result runs on compose's runtime: it must validate with its features too.
-        compose_wit::validator()
-            .validate_all(&bytes)
-            .map_err(|e| LinkError::Encode {
+        if let Err(e) = compose_wit::validator().validate_all(&bytes) {
+            // A resource of a confined part's virtual WASI handed across a link is found
+            // only here, and said by what caused it.
+            let links = &plan.links;
+            let part = |name: &str| self.parts.iter().find(|p| p.name == name);
+            let shared = links.iter().find_map(|link| {
+                confine::virtual_resource(links, link, part(&link.importer)?, part(&link.exporter)?)
+            });
+            return Err(shared.unwrap_or_else(|| LinkError::Encode {
                 message: format!("the result does not validate: {}", e.message()),
-            })?;
+            }));
+        }
         Ok(bytes)
     }
 }

@@ -99,11 +99,20 @@ pub enum RunError {
 
     /// A component could not be pre-initialized.
     #[error("`{what}` could not be pre-initialized: {message}")]
+    #[diagnostic(code(compose::run::preinit), help("{help}"))]
+    Preinit {
+        what: String,
+        message: String,
+        help: String,
+    },
+
+    /// A command imports `wasi:http`, which `compose run` does not provide.
+    #[error("`{what}` imports `{import}`, but `compose run` provides no HTTP")]
     #[diagnostic(
-        code(compose::run::preinit),
-        help("pre-initialization snapshots a component after its start-up code ran; start-up that keeps a host resource open, or a component holding nested components, cannot be snapshotted: set `preinit = false` for it")
+        code(compose::run::no_http),
+        help("serve an HTTP handler (exporting wasi:http/incoming-handler) with `compose serve`, which provides outgoing HTTP to the hosts `--allow-http` grants; a command that needs HTTP cannot run with `compose run`")
     )]
-    Preinit { what: String, message: String },
+    NoHttp { what: String, import: String },
 
     /// A served component is not an HTTP handler.
     #[error("`{what}` does not export `wasi:http/incoming-handler`, so it cannot be served; it exports {}", list_exports(exports))]

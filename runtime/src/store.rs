@@ -168,9 +168,22 @@ pub(crate) fn new_store(
 }
 
 pub(crate) fn instantiate_error(what: &str, e: wasmtime::Error) -> RunError {
+    let message = format!("{e:#}");
+    // The linker names the import it found no implementation of: `wasi:http/...` is one
+    // that only `compose serve` provides.
+    let http = message
+        .split('`')
+        .find(|part| part.starts_with("wasi:http/"))
+        .filter(|_| message.contains("not found"));
+    if let Some(import) = http {
+        return RunError::NoHttp {
+            what: what.to_string(),
+            import: import.to_string(),
+        };
+    }
     RunError::Instantiate {
         what: what.to_string(),
-        message: format!("{e:#}"),
+        message,
     }
 }
 

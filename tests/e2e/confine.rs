@@ -279,7 +279,7 @@ fn check_explain_and_inspect_show_what_each_component_gets() {
         "{explain}"
     );
     assert!(
-        explain.contains("lib-c: directories /data/sub (read-only); environment SECRET; no network; stdout, stderr; clocks and random"),
+        explain.contains("lib-c: directories /data/sub (read-only); environment SECRET; no network; no outgoing HTTP; stdout, stderr; clocks and random"),
         "{explain}"
     );
     let json = compose_in(dir, &["run", "--explain", "--message-format", "json"])

@@ -22,6 +22,7 @@ mod registry_server;
 mod run;
 mod sandbox;
 mod serve;
+mod serve_grants;
 mod serve_hostile;
 mod stale;
 mod test_cmd;

@@ -325,7 +325,7 @@ fn a_trap_a_memory_limit_and_a_timeout_fail_only_their_request() {
 }
 
 /// A one-shot HTTP server on a free port, answering every request with `body`.
-fn upstream(body: &'static str) -> SocketAddr {
+pub(crate) fn upstream(body: &'static str) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use compose_wit::names::is_wasi;
+use compose_wit::names::{is_wasi, split_version};
 use serde::{Deserialize, Serialize};
+use wit_parser::{Type, TypeDefKind, TypeOwner, WorldItem};
 
 use super::{Composition, Link, LinkError};
 use crate::virt::{virtualize, Confining, Grants, Reach, Wasi};
@@ -109,4 +110,60 @@ impl Composition {
         }
         Ok(report)
     }
+}
+
+/// Why `link` does not type-check when it passes a resource of a WASI interface that one of
+/// its two ends gets from its virtual WASI (`None`: that is not why).
+pub(super) fn virtual_resource(
+    links: &[Link],
+    link: &Link,
+    importer: &crate::Part,
+    exporter: &crate::Part,
+) -> Option<LinkError> {
+    let (resolve, world) =
+        compose_wit::decode::component_world(exporter.bytes(), &exporter.name).ok()?;
+    let item = resolve.worlds[world]
+        .exports
+        .iter()
+        .find(|(key, _)| resolve.name_world_key(key) == link.import)
+        .map(|(_, item)| item.clone())?;
+    let WorldItem::Interface { id, .. } = item else {
+        return None;
+    };
+    let virtualized = |part: &str, interface: &str| {
+        let unversioned = split_version(interface).0;
+        links.iter().any(|l| {
+            l.importer == part
+                && l.exporter == virtual_name(part)
+                && split_version(&l.import).0 == unversioned
+        })
+    };
+    for ty in resolve.interfaces[id].types.values() {
+        let mut at = *ty;
+        while let TypeDefKind::Type(Type::Id(next)) = resolve.types[at].kind {
+            at = next;
+        }
+        let def = &resolve.types[at];
+        let (TypeDefKind::Resource, TypeOwner::Interface(owner)) = (&def.kind, def.owner) else {
+            continue;
+        };
+        let Some(interface) = resolve.id_of(owner).filter(|i| is_wasi(i)) else {
+            continue;
+        };
+        let Some(confined) = [&importer.name, &exporter.name]
+            .into_iter()
+            .find(|part| virtualized(part, &interface))
+        else {
+            continue;
+        };
+        return Some(LinkError::VirtualResource {
+            importer: importer.name.clone(),
+            import: link.import.clone(),
+            exporter: exporter.name.clone(),
+            confined: confined.clone(),
+            resource: def.name.clone().unwrap_or_default(),
+            interface: split_version(&interface).0.to_string(),
+        });
+    }
+    None
 }

@@ -243,3 +243,69 @@ fn grants_compose_cannot_enforce_are_the_components_error_and_the_root_is_never_
         .unwrap();
     assert!(report.is_empty(), "{report:?}");
 }
+
+/// A component of `world` in `wit` (with the runtime's WASI as its dependencies), every
+/// function of it trapping.
+fn from_wit(wit: &str, world: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deps")).unwrap();
+    for (name, text) in compose_runtime::WASI_WIT {
+        std::fs::write(dir.path().join("deps").join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("world.wit"), wit).unwrap();
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(dir.path()).unwrap();
+    let world = resolve.select_world(&[package], Some(world)).unwrap();
+    let mut module =
+        wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .unwrap();
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap()
+}
+
+#[test]
+fn a_host_descriptor_passed_to_a_confined_library_names_its_virtual_file_system() {
+    let wit = r#"package demo:files;
+interface reader {
+    use wasi:filesystem/types@0.2.12.{descriptor};
+    size-of: func(file: borrow<descriptor>) -> u64;
+}
+world lib {
+    import wasi:cli/stdin@0.2.12;
+    export reader;
+}
+world app {
+    import wasi:filesystem/preopens@0.2.12;
+    import reader;
+}
+"#;
+    let mut c = Composition::new();
+    c.add("app", from_wit(wit, "app")).unwrap();
+    c.add("lib", from_wit(wit, "lib")).unwrap();
+    c.plan("app", &Wiring::default()).unwrap();
+    let wasi = crate::Wasi::new(compose_runtime::WASI_WIT).unwrap();
+    // Nothing granted: the library's stdin is denied, so its streams and descriptors are
+    // its virtual WASI's.
+    c.confine(&wasi, &BTreeMap::new()).unwrap();
+    let err = c.encode().unwrap_err();
+    let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
+    let text = format!("{err}\n{}", help.unwrap_or_default());
+    for said in [
+        "passes the host's `descriptor` (wasi:filesystem/types)",
+        "`lib`'s wasi:filesystem/types is virtual",
+        "pass data instead of the handle",
+    ] {
+        assert!(text.contains(said), "lacks {said:?}:\n{text}");
+    }
+    assert!(!text.contains("ResourceId"), "{text}");
+}

@@ -1,8 +1,9 @@
-//! `grants = { dirs, env, net }` of a component: what of the run it may use inside the
+//! `grants = { dirs, env, net, http }` of a component: what of the run it may use inside the
 //! composition. Checked against `[run]` (a component gets no more than the run has) and
 //! turned into the linker's [`Grants`].
 
-use compose_linker::{DirView, Grants};
+use compose_linker::{DirView, Grants, HttpHost};
+use compose_runtime::HttpRule;
 use toml::Spanned;
 
 use super::raw::RawGrants;
@@ -67,6 +68,25 @@ pub(super) fn parse(
             ));
         }
         grants.net = *net.get_ref();
+    }
+    for host in &g.http {
+        // The hosts a component's outgoing HTTP may reach: never more than the server's
+        // `--allow-http`, which the host still enforces for the whole handler.
+        let rule = HttpRule::parse(host.get_ref()).map_err(|message| {
+            at.error(
+                host.span(),
+                format!("component `{component}`: {message}"),
+                "not a host",
+                Some("write a host, with a port if it must be that one: `api.example.com`, `127.0.0.1:8081`".into()),
+            )
+        })?;
+        let host = HttpHost {
+            host: rule.host,
+            port: rule.port,
+        };
+        if !grants.http.contains(&host) {
+            grants.http.push(host);
+        }
     }
     for (value, granted) in [
         (&g.stdin, &mut grants.stdin),

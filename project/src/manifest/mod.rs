@@ -41,7 +41,7 @@ pub(super) fn budget(at: &Locator<'_>, value: &Spanned<String>) -> Result<Budget
 }
 
 /// The keys compose.toml knows, for the help of an unknown one.
-const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, stdin, stdout, stderr); [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
+const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, http, stdin, stdout, stderr); [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
 
 /// A checked manifest. Paths are absolute.
 #[derive(Debug, Clone)]

@@ -48,7 +48,7 @@ pub struct RawComponent {
     pub grants: Option<Spanned<RawGrants>>,
 }
 
-/// `grants = { dirs = [...], env = [...], net = false, stdin = false, stdout = true, stderr = true }` of a component.
+/// `grants = { dirs = [...], env = [...], net = false, http = [...], stdin = false, stdout = true, stderr = true }` of a component.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrants {
@@ -57,6 +57,8 @@ pub struct RawGrants {
     #[serde(default)]
     pub env: Vec<Spanned<String>>,
     pub net: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub http: Vec<Spanned<String>>,
     pub stdin: Option<bool>,
     pub stdout: Option<bool>,
     pub stderr: Option<bool>,

@@ -38,6 +38,8 @@ pub struct Capabilities {
     pub env: Vec<String>,
     /// Whether it may open sockets and look up names.
     pub network: bool,
+    /// The hosts its outgoing HTTP requests may reach (`host` or `host:port`).
+    pub http: Vec<String>,
     /// The standard streams that are the run's (the others are empty or keep nothing).
     pub stdio: Vec<String>,
 }
@@ -70,6 +72,14 @@ impl Capabilities {
                 .collect(),
             env: grants.env.clone(),
             network: grants.net,
+            http: grants
+                .http
+                .iter()
+                .map(|h| match h.port {
+                    Some(port) => format!("{}:{port}", h.host),
+                    None => h.host.clone(),
+                })
+                .collect(),
             stdio,
         }
     }
@@ -88,13 +98,18 @@ impl Capabilities {
             }
         };
         format!(
-            "{}; {}; {}; {}; clocks and random",
+            "{}; {}; {}; {}; {}; clocks and random",
             list(&self.dirs, "directories"),
             list(&self.env, "environment"),
             if self.network {
                 "the network"
             } else {
                 "no network"
+            },
+            if self.http.is_empty() {
+                "no outgoing HTTP".to_string()
+            } else {
+                format!("outgoing HTTP to {}", self.http.join(", "))
             },
             if self.stdio.is_empty() {
                 "no standard streams".to_string()

@@ -5,7 +5,7 @@ use wasmtime::component::{Instance, Lift, WasmList};
 use wasmtime::Store;
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
-use super::{isolated, refused, validated, Preinitialized, PREINIT_LIMITS};
+use super::{isolated, refused, refused_with, validated, Preinitialized, PREINIT_LIMITS};
 use crate::deadline::{block_on, Deadline};
 use crate::store::{instantiate_error, open_resources, over_budget, started, State};
 use crate::{Grants, RunError, Runtime};
@@ -46,9 +46,9 @@ impl Runtime {
         // nothing in the next instance's.
         let open = open_resources(&mut store);
         if open > 0 {
-            return Err(refused(what, format!(
+            return Err(refused_with(what, format!(
                 "its start-up keeps {open} host resource(s) open (streams or files opened through WASI), and an instance of the snapshot would hold handles that do not exist"
-            )));
+            ), "start-up that keeps a host resource (a stream, a file) open cannot be snapshotted: close it before start-up ends, or set `preinit = false` for it in compose.toml"));
         }
         let mut state = Snapshotting {
             store: &mut store,

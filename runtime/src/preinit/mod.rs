@@ -96,19 +96,73 @@ impl Runtime {
         // reason pre-initialization failed: the user asked for a build, not a run.
         snapshot.map_err(|e| match e {
             RunError::Preinit { .. } => e,
-            other => RunError::Preinit {
-                what: what.to_string(),
-                message: format!("its start-up failed: {other}"),
+            other => match exit_status(&other) {
+                Some(status) => RunError::Preinit {
+                    what: what.to_string(),
+                    message: format!("its start-up called `exit` (status {status})"),
+                    help: format!(
+                        "start-up must return for a snapshot to be taken: return instead of exiting, {OR_OFF}"
+                    ),
+                },
+                None => RunError::Preinit {
+                    what: what.to_string(),
+                    help: start_up_help(&other),
+                    message: format!("its start-up failed: {other}"),
+                },
             },
         })
     }
 }
 
+/// The other way out of a start-up that fails, in every help.
+const OR_OFF: &str = "or set `preinit = false` for it in compose.toml (start-up then runs in every instance, under the run's limits)";
+
+/// The status start-up passed to `exit`, when that is how it ended.
+fn exit_status(e: &RunError) -> Option<i32> {
+    let text = e.to_string();
+    let at = text.find("Exited with i32 exit status ")?;
+    text[at + "Exited with i32 exit status ".len()..]
+        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// What to do about a start-up that stopped with `e`: said by what stopped it.
+fn start_up_help(e: &RunError) -> String {
+    let or_off = OR_OFF;
+    match e {
+        RunError::Limit {
+            kind: crate::LimitKind::Timeout,
+            ..
+        } => format!(
+            "its start-up did not end within {} (a loop that never exits, a wait for something that never comes?): fix the start-up code, {or_off}",
+            humantime::format_duration(PREINIT_LIMITS.timeout.unwrap_or_default())
+        ),
+        RunError::Limit { kind, .. } => {
+            format!("its start-up hit its {kind}: make it take less, {or_off}")
+        }
+        RunError::Trap { .. } => format!(
+            "its start-up code trapped (its message, and where, are above): fix it, {or_off}"
+        ),
+        _ => format!("it could not be started to be snapshotted: fix what the message says, {or_off}"),
+    }
+}
+
+/// The help of a refusal that is a limit of snapshotting, not of the component's code.
+const CANNOT_SNAPSHOT: &str = "pre-initialization snapshots a component after its start-up ran, and this one cannot be snapshotted: set `preinit = false` for it in compose.toml";
+
 /// A refusal of `what`'s pre-initialization, saying why.
 fn refused(what: &str, message: impl Into<String>) -> RunError {
+    refused_with(what, message, CANNOT_SNAPSHOT)
+}
+
+/// A refusal of `what`'s pre-initialization, with its own help.
+fn refused_with(what: &str, message: impl Into<String>, help: &str) -> RunError {
     RunError::Preinit {
         what: what.to_string(),
         message: message.into(),
+        help: help.to_string(),
     }
 }
 
@@ -129,4 +183,34 @@ fn validated(what: &str, snapshot: Vec<u8>) -> Result<Vec<u8>, RunError> {
         .validate_all(&snapshot)
         .map_err(|e| refused(what, format!("the snapshot is not valid: {e}")))?;
     Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LimitKind;
+
+    #[test]
+    fn a_start_up_that_loops_traps_or_exits_is_told_so() {
+        let limit = RunError::Limit {
+            what: "lib".into(),
+            kind: LimitKind::Timeout,
+            value: "1m".into(),
+        };
+        assert!(start_up_help(&limit).contains("did not end within 1m"));
+        let trap = RunError::Trap {
+            what: "lib".into(),
+            message: "wasm `unreachable` instruction executed".into(),
+        };
+        assert!(start_up_help(&trap).contains("start-up code trapped"));
+        let exit = RunError::Instantiate {
+            what: "lib".into(),
+            message: "error while executing: Exited with i32 exit status 3".into(),
+        };
+        assert_eq!(exit_status(&exit), Some(3));
+        assert_eq!(exit_status(&trap), None);
+        for help in [start_up_help(&limit), start_up_help(&trap)] {
+            assert!(!help.contains("host resource"), "{help}");
+        }
+    }
 }
