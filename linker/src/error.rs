@@ -122,15 +122,14 @@ pub enum LinkError {
 
     /// Two components share a host resource through an interface, but one of them is
     /// confined: its resource of that kind is its virtual WASI's, not the host's.
-    #[error("`{importer}` imports `{import}` from `{exporter}`, which passes the host's `{resource}` ({interface}); but `{confined}`'s {interface} is virtual: it is confined to its grants, so a host `{resource}` is not one of its own")]
+    #[error("{link}, which passes the host's `{resource}` ({interface}); but `{confined}`'s {interface} is virtual: it is confined to its grants, so a host `{resource}` is not one of its own")]
     #[diagnostic(
         code(compose::link::virtual_resource),
         help("pass data instead of the handle (the bytes, or a path `{confined}` is granted); or give `{confined}` grants that keep its {interface} the host's (for files: its folders writable and its standard streams, e.g. `grants = {{ dirs = [\"/data\"], stdin = true }}`)")
     )]
     VirtualResource {
-        importer: String,
-        import: String,
-        exporter: String,
+        /// "`app` imports `demo:files/reader` from `lib`".
+        link: String,
         confined: String,
         resource: String,
         interface: String,

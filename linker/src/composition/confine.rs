@@ -157,9 +157,10 @@ pub(super) fn virtual_resource(
             continue;
         };
         return Some(LinkError::VirtualResource {
-            importer: importer.name.clone(),
-            import: link.import.clone(),
-            exporter: exporter.name.clone(),
+            link: format!(
+                "`{}` imports `{}` from `{}`",
+                importer.name, link.import, exporter.name
+            ),
             confined: confined.clone(),
             resource: def.name.clone().unwrap_or_default(),
             interface: split_version(&interface).0.to_string(),
