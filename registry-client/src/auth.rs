@@ -1,9 +1,9 @@
 //! The registry's `WWW-Authenticate` challenges: HTTP basic, or a bearer token fetched from
-//! the realm the registry names (the Docker token protocol).
+//! the realm the registry names (the Docker token protocol): the token exchange.
 
 use base64::Engine as _;
 
-use crate::Credentials;
+use crate::{Client, Credentials, Reference, RegistryError};
 
 /// What a 401 asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,83 @@ pub fn basic(credentials: &Credentials) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
+}
+
+/// Where a bearer challenge sends compose for a token, and for what.
+pub(crate) struct TokenRequest<'a> {
+    pub realm: &'a str,
+    pub service: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// `Bearer <token>` from the registry's token service (the realm it named), for `action` on
+/// `reference`. The credentials go to the realm, as the token protocol has it; a realm that
+/// refuses them is the registry refusing them.
+pub(crate) fn token(
+    client: &Client,
+    reference: &Reference,
+    action: &str,
+    request: &TokenRequest<'_>,
+    credentials: Option<&Credentials>,
+) -> Result<String, RegistryError> {
+    #[derive(serde::Deserialize)]
+    struct Token {
+        token: Option<String>,
+        access_token: Option<String>,
+    }
+    // What the registry asked for; else no more than the action needs.
+    let needed = if action.contains("upload") {
+        "pull,push"
+    } else {
+        "pull"
+    };
+    let scope = request
+        .scope
+        .clone()
+        .unwrap_or_else(|| format!("repository:{}:{needed}", reference.repository));
+    let within = client.within(0);
+    let mut get = client
+        .agent
+        .get(request.realm)
+        .config()
+        .timeout_global(Some(within))
+        .build()
+        .query("scope", &scope);
+    if let Some(s) = &request.service {
+        get = get.query("service", s);
+    }
+    if let Some(c) = credentials {
+        get = get.header("Authorization", &basic(c));
+    }
+    let mut response = get.call().map_err(|e| RegistryError::Unreachable {
+        registry: request.realm.to_string(),
+        message: e.to_string(),
+    })?;
+    match response.status().as_u16() {
+        200 => {}
+        401 | 403 => {
+            return Err(match credentials {
+                Some(_) => RegistryError::WrongCredentials {
+                    registry: reference.registry.clone(),
+                    action: action.to_string(),
+                },
+                None => RegistryError::NoCredentials {
+                    registry: reference.registry.clone(),
+                    action: action.to_string(),
+                },
+            })
+        }
+        _ => return Err(client.unexpected(reference, "a token request", response)),
+    }
+    let body = client.read_small(&mut response, reference, "a token request")?;
+    let token: Token = serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
+        registry: reference.registry.clone(),
+        action: "a token request".into(),
+        status: 200,
+        body: e.to_string(),
+    })?;
+    let token = token.token.or(token.access_token).unwrap_or_default();
+    Ok(format!("Bearer {token}"))
 }
 
 #[cfg(test)]

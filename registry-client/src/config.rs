@@ -48,7 +48,12 @@ pub struct RegistryConfig {
     namespaces: BTreeMap<String, NamespaceRule>,
     registries: BTreeMap<String, RegistrySettings>,
     env_credentials: Option<Credentials>,
+    timeout: Option<std::time::Duration>,
 }
+
+/// How long a request to a registry may take (beyond a second per 256 KiB it moves), unless
+/// COMPOSE_REGISTRY_TIMEOUT says otherwise.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,12 +104,13 @@ impl RegistryConfig {
             namespaces: raw.namespaces,
             registries: raw.registries,
             env_credentials: None,
+            timeout: None,
         };
-        config.apply_env(|k| std::env::var(k).ok());
+        config.apply_env(|k| std::env::var(k).ok())?;
         Ok(config)
     }
 
-    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), RegistryError> {
         if let Some(r) = var("COMPOSE_REGISTRY").filter(|r| !r.is_empty()) {
             self.default_registry = Some(r);
         }
@@ -114,6 +120,19 @@ impl RegistryConfig {
         ) {
             self.env_credentials = Some(Credentials { username, password });
         }
+        if let Some(t) = var("COMPOSE_REGISTRY_TIMEOUT").filter(|t| !t.is_empty()) {
+            let timeout = humantime::parse_duration(&t).map_err(|e| RegistryError::Config {
+                path: "COMPOSE_REGISTRY_TIMEOUT".into(),
+                message: format!("`{t}` is not a duration ({e}); write e.g. `2m` or `30s`"),
+            })?;
+            self.timeout = Some(timeout);
+        }
+        Ok(())
+    }
+
+    /// How long a request to a registry may take, beyond a second per 256 KiB it moves.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
 
     /// Where package `spec` lives, at `version`: `<registry>/<prefix><ns>/<name>:<version>`.
@@ -199,6 +218,7 @@ mod tests {
             namespaces: raw.namespaces,
             registries: raw.registries,
             env_credentials: None,
+            timeout: None,
         }
     }
 
@@ -234,13 +254,27 @@ mod tests {
     }
 
     #[test]
+    fn the_timeout_comes_from_the_environment_and_a_bad_one_is_refused() {
+        let mut c = config("");
+        assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
+        c.apply_env(|k| (k == "COMPOSE_REGISTRY_TIMEOUT").then(|| "3s".into()))
+            .unwrap();
+        assert_eq!(c.timeout(), std::time::Duration::from_secs(3));
+        let e = c
+            .apply_env(|k| (k == "COMPOSE_REGISTRY_TIMEOUT").then(|| "soon".into()))
+            .unwrap_err();
+        assert!(e.to_string().contains("COMPOSE_REGISTRY_TIMEOUT"), "{e}");
+    }
+
+    #[test]
     fn credentials_come_from_the_file_then_the_environment() {
         let mut c = config("[registries.\"a.io\"]\nusername = \"u\"\npassword = \"p\"\n");
         c.apply_env(|k| match k {
             "COMPOSE_REGISTRY_USERNAME" => Some("env-u".into()),
             "COMPOSE_REGISTRY_PASSWORD" => Some("env-p".into()),
             _ => None,
-        });
+        })
+        .unwrap();
         assert_eq!(c.credentials("a.io").unwrap().username, "u");
         // The environment's credentials go only to registries the configuration names.
         assert!(c.credentials("b.io").is_none());
@@ -249,7 +283,8 @@ mod tests {
             "COMPOSE_REGISTRY_USERNAME" => Some("env-u".into()),
             "COMPOSE_REGISTRY_PASSWORD" => Some("env-p".into()),
             _ => None,
-        });
+        })
+        .unwrap();
         assert_eq!(c.credentials("b.io").unwrap().username, "env-u");
         assert!(c.credentials("evil.example:5000").is_none());
         // Passwords never reach logs.

@@ -94,6 +94,55 @@ pub enum RegistryError {
         body: String,
     },
 
+    #[error("{action} of `{reference}` broke off: {message}")]
+    #[diagnostic(
+        code(compose::registry::broke_off),
+        help("the registry closed the connection before it sent what it announced; nothing was kept: try again, and if it keeps happening, tell the registry's owner")
+    )]
+    BrokeOff {
+        reference: String,
+        action: String,
+        message: String,
+    },
+
+    #[error("{what} of `{reference}` is larger than {limit}")]
+    #[diagnostic(
+        code(compose::registry::too_large),
+        help("the registry sent more than it may ({why}); compose stopped reading, and nothing was kept")
+    )]
+    TooLarge {
+        reference: String,
+        what: String,
+        limit: String,
+        why: String,
+    },
+
+    #[error("registry `{registry}` redirected {action} of `{reference}` more than {hops} times (the last time to `{last}`)")]
+    #[diagnostic(
+        code(compose::registry::redirects),
+        help("a registry that redirects in a circle, or on and on, is misconfigured: tell its owner; nothing was kept")
+    )]
+    Redirects {
+        registry: String,
+        reference: String,
+        action: String,
+        hops: usize,
+        last: String,
+    },
+
+    #[error("registry `{registry}` did not finish {action} of `{reference}` within {within}")]
+    #[diagnostic(
+        code(compose::registry::too_slow),
+        help("a registry that answers this slowly is given up on, and nothing was kept; on a slow link, allow more with COMPOSE_REGISTRY_TIMEOUT (now {base}, plus a second per 256 KiB)")
+    )]
+    TooSlow {
+        registry: String,
+        reference: String,
+        action: String,
+        within: String,
+        base: String,
+    },
+
     #[error("`{reference}` is not in the cache, and --offline forbids asking the registry")]
     #[diagnostic(
         code(compose::registry::offline),

@@ -18,6 +18,7 @@ mod limits;
 mod matrix;
 mod preinit;
 mod registry;
+mod registry_hostile;
 mod registry_server;
 mod run;
 mod sandbox;

@@ -4,28 +4,20 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use ureq::http::Response;
 use ureq::Body;
 
 use crate::artifact::{self, Artifact, MANIFEST_MEDIA_TYPE};
-use crate::auth::{self, Challenge};
 use crate::{Cache, Digest, Reference, RegistryConfig, RegistryError};
+use transport::{bounded, read_body, Reading, CONNECT_TIMEOUT, MAX_BLOB, MAX_MANIFEST, MAX_SMALL};
 
 mod tags;
-
-/// How long to wait for a registry to accept a connection: a registry that is down is
-/// reported after this, not after the operating system's minutes.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long to wait for an answer to start.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
-/// The largest manifest or blob accepted.
-const MAX_BODY: u64 = 1 << 30;
+mod transport;
 
 /// A registry client.
 pub struct Client {
-    agent: ureq::Agent,
+    pub(crate) agent: ureq::Agent,
     config: RegistryConfig,
     cache: Cache,
     offline: bool,
@@ -54,7 +46,9 @@ impl Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_recv_response(Some(RESPONSE_TIMEOUT))
+            // Redirects are followed by hand (`transport`): credentials never follow one.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
             .user_agent(concat!("compose/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -89,11 +83,18 @@ impl Client {
             reference,
             &format!("manifests/{}", reference.manifest_ref()),
         );
-        let response = self.call(reference, "a manifest lookup", |agent, auth| {
-            with_auth(agent.head(&url), auth)
-                .header("Accept", MANIFEST_MEDIA_TYPE)
-                .call()
-        })?;
+        let within = self.within(0);
+        let response = self.call(
+            reference,
+            "a manifest lookup",
+            &url,
+            within,
+            |agent, url, auth| {
+                bounded(agent.head(url), auth, within)
+                    .header("Accept", MANIFEST_MEDIA_TYPE)
+                    .call()
+            },
+        )?;
         match response.status().as_u16() {
             200 => Ok(true),
             404 => Ok(false),
@@ -118,11 +119,18 @@ impl Client {
         self.push_blob(reference, &artifact.config_bytes)?;
         let tag = reference.manifest_ref();
         let url = self.url(reference, &format!("manifests/{tag}"));
-        let response = self.call(reference, "the manifest upload", |agent, auth| {
-            with_auth(agent.put(&url), auth)
-                .header("Content-Type", MANIFEST_MEDIA_TYPE)
-                .send(&artifact.manifest_bytes[..])
-        })?;
+        let within = self.within(artifact.manifest_bytes.len() as u64);
+        let response = self.call(
+            reference,
+            "the manifest upload",
+            &url,
+            within,
+            |agent, url, auth| {
+                bounded(agent.put(url), auth, within)
+                    .header("Content-Type", MANIFEST_MEDIA_TYPE)
+                    .send(&artifact.manifest_bytes[..])
+            },
+        )?;
         if response.status().as_u16() != 201 {
             return Err(self.unexpected(reference, "the manifest upload", response));
         }
@@ -136,16 +144,25 @@ impl Client {
     fn push_blob(&self, reference: &Reference, bytes: &[u8]) -> Result<(), RegistryError> {
         let digest = Digest::of(bytes);
         let blob_url = self.url(reference, &format!("blobs/{digest}"));
-        let head = self.call(reference, "a blob lookup", |agent, auth| {
-            with_auth(agent.head(&blob_url), auth).call()
-        })?;
+        let quick = self.within(0);
+        let head = self.call(
+            reference,
+            "a blob lookup",
+            &blob_url,
+            quick,
+            |agent, url, auth| bounded(agent.head(url), auth, quick).call(),
+        )?;
         if head.status().as_u16() == 200 {
             return Ok(());
         }
         let start_url = self.url(reference, "blobs/uploads/");
-        let started = self.call(reference, "starting a blob upload", |agent, auth| {
-            with_auth(agent.post(&start_url), auth).send_empty()
-        })?;
+        let started = self.call(
+            reference,
+            "starting a blob upload",
+            &start_url,
+            quick,
+            |agent, url, auth| bounded(agent.post(url), auth, quick).send_empty(),
+        )?;
         if started.status().as_u16() != 202 {
             return Err(self.unexpected(reference, "starting a blob upload", started));
         }
@@ -167,11 +184,18 @@ impl Client {
         };
         put_url.push(if put_url.contains('?') { '&' } else { '?' });
         put_url.push_str(&format!("digest={digest}"));
-        let done = self.call(reference, "a blob upload", |agent, auth| {
-            with_auth(agent.put(&put_url), auth)
-                .header("Content-Type", "application/octet-stream")
-                .send(bytes)
-        })?;
+        let within = self.within(bytes.len() as u64);
+        let done = self.call(
+            reference,
+            "a blob upload",
+            &put_url,
+            within,
+            |agent, url, auth| {
+                bounded(agent.put(url), auth, within)
+                    .header("Content-Type", "application/octet-stream")
+                    .send(bytes)
+            },
+        )?;
         if done.status().as_u16() != 201 {
             return Err(self.unexpected(reference, "a blob upload", done));
         }
@@ -213,10 +237,18 @@ impl Client {
         };
         let (_, layer) = artifact::wasm_layer(&manifest_bytes, &name)?;
         let layer_digest = Digest::parse(&layer.digest)?;
+        if layer.size > MAX_BLOB {
+            return Err(RegistryError::TooLarge {
+                reference: name,
+                what: format!("the layer (announced as {} bytes)", layer.size),
+                limit: transport::show_bytes(MAX_BLOB),
+                why: "compose runs no component that large".into(),
+            });
+        }
         let bytes = match self.cache.get(&layer_digest) {
             Some(bytes) => bytes,
             None if self.offline => return Err(RegistryError::NotCached { reference: name }),
-            None => self.fetch_blob(reference, &layer_digest)?,
+            None => self.fetch_blob(reference, &layer_digest, layer.size)?,
         };
         if bytes.len() as u64 != layer.size {
             return Err(RegistryError::DigestMismatch {
@@ -249,13 +281,31 @@ impl Client {
             reference,
             &format!("manifests/{}", reference.manifest_ref()),
         );
-        let mut response = self.call(reference, "a manifest download", |agent, auth| {
-            with_auth(agent.get(&url), auth)
-                .header("Accept", MANIFEST_MEDIA_TYPE)
-                .call()
-        })?;
+        let within = self.within(MAX_MANIFEST);
+        let mut response = self.call(
+            reference,
+            "a manifest download",
+            &url,
+            within,
+            |agent, url, auth| {
+                bounded(agent.get(url), auth, within)
+                    .header("Accept", MANIFEST_MEDIA_TYPE)
+                    .call()
+            },
+        )?;
         match response.status().as_u16() {
-            200 => read_body(&mut response, reference),
+            200 => read_body(
+                &mut response,
+                &Reading {
+                    reference,
+                    action: "a manifest download",
+                    within,
+                    limit: MAX_MANIFEST,
+                    what: "the manifest".into(),
+                    why: "a manifest is a page of JSON, and registries take none larger",
+                },
+                &self.config,
+            ),
             404 => Err(RegistryError::NotFound {
                 reference: reference.to_string(),
                 help: "check the name and the version; `compose publish` puts artifacts there"
@@ -265,18 +315,61 @@ impl Client {
         }
     }
 
-    /// Downloads blob `digest`; a body that does not hash to it is an error, and is not kept.
-    fn fetch_blob(&self, reference: &Reference, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
+    /// Downloads blob `digest` of `size` bytes (as its manifest announces); a body that is
+    /// larger, or that does not hash to it, is an error, and is not kept.
+    fn fetch_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
         let url = self.url(reference, &format!("blobs/{digest}"));
-        let mut response = self.call(reference, "a blob download", |agent, auth| {
-            with_auth(agent.get(&url), auth).call()
-        })?;
+        let within = self.within(size);
+        let mut response = self.call(
+            reference,
+            "a blob download",
+            &url,
+            within,
+            |agent, url, auth| bounded(agent.get(url), auth, within).call(),
+        )?;
         if response.status().as_u16() != 200 {
             return Err(self.unexpected(reference, "a blob download", response));
         }
-        let bytes = read_body(&mut response, reference)?;
+        let bytes = read_body(
+            &mut response,
+            &Reading {
+                reference,
+                action: "a blob download",
+                within,
+                limit: size,
+                what: format!("blob {digest}"),
+                why: "its manifest announces that size",
+            },
+            &self.config,
+        )?;
         digest.verify(&bytes, &format!("blob {digest} of `{reference}`"))?;
         Ok(bytes)
+    }
+
+    /// Reads a small answer (a token, a page of tags).
+    pub(crate) fn read_small(
+        &self,
+        response: &mut Response<Body>,
+        reference: &Reference,
+        action: &str,
+    ) -> Result<Vec<u8>, RegistryError> {
+        read_body(
+            response,
+            &Reading {
+                reference,
+                action,
+                within: self.within(MAX_SMALL),
+                limit: MAX_SMALL,
+                what: format!("the answer to {action}"),
+                why: "such an answer is a page of JSON",
+            },
+            &self.config,
+        )
     }
 
     /// The tags of `reference`'s repository.
@@ -296,154 +389,6 @@ impl Client {
             reference.repository
         )
     }
-
-    /// Sends a request, answering one authentication challenge if the registry makes one.
-    fn call(
-        &self,
-        reference: &Reference,
-        action: &str,
-        send: impl Fn(&ureq::Agent, Option<&str>) -> Result<Response<Body>, ureq::Error>,
-    ) -> Result<Response<Body>, RegistryError> {
-        let registry = &reference.registry;
-        let unreachable = |e: ureq::Error| RegistryError::Unreachable {
-            registry: registry.clone(),
-            message: describe(&e),
-        };
-        let known = self.authorization.borrow().get(registry).cloned();
-        let response = send(&self.agent, known.as_deref()).map_err(unreachable)?;
-        if response.status().as_u16() != 401 {
-            return Ok(response);
-        }
-        let challenge = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .and_then(Challenge::parse);
-        let credentials = self.config.credentials(registry);
-        let authorization = match (challenge, &credentials) {
-            (Some(Challenge::Basic), Some(c)) => auth::basic(c),
-            (
-                Some(Challenge::Bearer {
-                    realm,
-                    service,
-                    scope,
-                }),
-                _,
-            ) => self.token(
-                reference,
-                action,
-                &realm,
-                service,
-                scope,
-                credentials.as_ref(),
-            )?,
-            _ => {
-                return Err(RegistryError::NoCredentials {
-                    registry: registry.clone(),
-                    action: action.to_string(),
-                })
-            }
-        };
-        let retried = send(&self.agent, Some(&authorization)).map_err(unreachable)?;
-        if retried.status().as_u16() == 401 {
-            return Err(match credentials {
-                Some(_) => RegistryError::WrongCredentials {
-                    registry: registry.clone(),
-                    action: action.to_string(),
-                },
-                None => RegistryError::NoCredentials {
-                    registry: registry.clone(),
-                    action: action.to_string(),
-                },
-            });
-        }
-        self.authorization
-            .borrow_mut()
-            .insert(registry.clone(), authorization);
-        Ok(retried)
-    }
-
-    /// A bearer token from the registry's token service.
-    fn token(
-        &self,
-        reference: &Reference,
-        action: &str,
-        realm: &str,
-        service: Option<String>,
-        scope: Option<String>,
-        credentials: Option<&crate::Credentials>,
-    ) -> Result<String, RegistryError> {
-        #[derive(serde::Deserialize)]
-        struct Token {
-            token: Option<String>,
-            access_token: Option<String>,
-        }
-        // What the registry asked for; else no more than the action needs.
-        let needed = if action.contains("upload") {
-            "pull,push"
-        } else {
-            "pull"
-        };
-        let scope =
-            scope.unwrap_or_else(|| format!("repository:{}:{needed}", reference.repository));
-        let mut request = self.agent.get(realm).query("scope", &scope);
-        if let Some(s) = &service {
-            request = request.query("service", s);
-        }
-        if let Some(c) = credentials {
-            request = request.header("Authorization", &auth::basic(c));
-        }
-        let mut response = request.call().map_err(|e| RegistryError::Unreachable {
-            registry: realm.to_string(),
-            message: describe(&e),
-        })?;
-        match response.status().as_u16() {
-            200 => {}
-            401 | 403 => {
-                return Err(match credentials {
-                    Some(_) => RegistryError::WrongCredentials {
-                        registry: reference.registry.clone(),
-                        action: action.to_string(),
-                    },
-                    None => RegistryError::NoCredentials {
-                        registry: reference.registry.clone(),
-                        action: action.to_string(),
-                    },
-                })
-            }
-            _ => return Err(self.unexpected(reference, "a token request", response)),
-        }
-        let body = read_body(&mut response, reference)?;
-        let token: Token = serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
-            registry: reference.registry.clone(),
-            action: "a token request".into(),
-            status: 200,
-            body: e.to_string(),
-        })?;
-        let token = token.token.or(token.access_token).unwrap_or_default();
-        Ok(format!("Bearer {token}"))
-    }
-
-    fn unexpected(
-        &self,
-        reference: &Reference,
-        action: &str,
-        mut response: Response<Body>,
-    ) -> RegistryError {
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(4096)
-            .read_to_string()
-            .unwrap_or_default();
-        RegistryError::Protocol {
-            registry: reference.registry.clone(),
-            action: action.to_string(),
-            status,
-            body: body.trim().to_string(),
-        }
-    }
 }
 
 /// The target of a `Link: <...>; rel="next"` header.
@@ -458,45 +403,6 @@ pub(super) fn next_page(link: &str) -> Option<String> {
                 .to_string()
         })
     })
-}
-
-pub(super) fn with_auth<B>(
-    request: ureq::RequestBuilder<B>,
-    authorization: Option<&str>,
-) -> ureq::RequestBuilder<B> {
-    match authorization {
-        Some(a) => request.header("Authorization", a),
-        None => request,
-    }
-}
-
-pub(super) fn read_body(
-    response: &mut Response<Body>,
-    reference: &Reference,
-) -> Result<Vec<u8>, RegistryError> {
-    response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY)
-        .read_to_vec()
-        .map_err(|e| RegistryError::Unreachable {
-            registry: reference.registry.clone(),
-            message: format!("the download broke off: {}", describe(&e)),
-        })
-}
-
-/// A transport error in words, with the timeout when that is what happened.
-fn describe(error: &ureq::Error) -> String {
-    match error {
-        ureq::Error::Timeout(_) => format!(
-            "no answer in time (gave up after {}s to connect, {}s to answer)",
-            CONNECT_TIMEOUT.as_secs(),
-            RESPONSE_TIMEOUT.as_secs()
-        ),
-        ureq::Error::Io(e) => e.to_string(),
-        ureq::Error::HostNotFound => "host not found".into(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Listing a repository's tags (page after page) and choosing the version a request takes.
 
-use super::{next_page, read_body, with_auth, Client};
+use super::transport::bounded;
+use super::{next_page, Client};
 use crate::{PackageSpec, Reference, RegistryError};
 
 impl Client {
@@ -15,9 +16,14 @@ impl Client {
         // Registries answer in pages, each naming the next in a `Link` header; a bound on
         // the pages keeps a registry that always names another from holding compose forever.
         for _ in 0..1000 {
-            let mut response = self.call(reference, "listing tags", |agent, auth| {
-                with_auth(agent.get(&url), auth).call()
-            })?;
+            let within = self.within(0);
+            let mut response = self.call(
+                reference,
+                "listing tags",
+                &url,
+                within,
+                |agent, url, auth| bounded(agent.get(url), auth, within).call(),
+            )?;
             match response.status().as_u16() {
                 200 => {}
                 404 => return Ok(all),
@@ -28,7 +34,7 @@ impl Client {
                 .get("link")
                 .and_then(|v| v.to_str().ok())
                 .and_then(next_page);
-            let body = read_body(&mut response, reference)?;
+            let body = self.read_small(&mut response, reference, "listing tags")?;
             let list: TagList =
                 serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
                     registry: reference.registry.clone(),
