@@ -14,7 +14,7 @@ use crate::mismatch::type_differences;
 use crate::part::{Item, ItemClass, Part};
 use crate::{LinkError, Wiring};
 pub use confine::{virtual_name, Confinement};
-use plan::Planner;
+pub use plan::Inferred;
 
 /// One connection: `exporter`'s export `import` satisfies `importer`'s import of that name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,9 +28,13 @@ pub struct Link {
     /// Whether it is an interface, an interface of types only, or a function.
     pub class: ItemClass,
     /// The exporter's name for it, where it differs from `import`: a virtual WASI component
-    /// exports the version the runtime implements to an importer of an older patch.
+    /// exports the version the runtime implements to an importer of an older patch; a type
+    /// has another name in its interface than in the importer's world.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<String>,
+    /// For a type: the interface of the exporter it is taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
 }
 
 /// An import of a planned part that no part provides: the host's to give.
@@ -53,6 +57,8 @@ struct Plan {
     /// Parts to instantiate, each after those it imports from.
     order: Vec<usize>,
     links: Vec<Link>,
+    /// The choices planning made where the wiring had one answer.
+    inferred: Vec<Inferred>,
     /// The graph's instantiation of each planned part, once made.
     nodes: HashMap<usize, NodeId>,
 }
@@ -122,18 +128,12 @@ impl Composition {
             });
         };
         self.check_wiring(wiring)?;
-        let mut planner = Planner {
-            parts: &self.parts,
-            wiring,
-            order: Vec::new(),
-            links: Vec::new(),
-            stack: Vec::new(),
-        };
-        planner.visit(root_index)?;
+        let planned = plan::plan(&self.parts, wiring, root_index)?;
         self.plan = Some(Plan {
             root: root_index,
-            order: planner.order,
-            links: planner.links,
+            order: planned.order,
+            links: planned.links,
+            inferred: planned.inferred,
             nodes: HashMap::new(),
         });
         Ok(())
@@ -172,7 +172,13 @@ impl Composition {
                     "`{provider}` is not one of the project's components"
                 )));
             };
-            if !part.exports.iter().any(|e| e.name == import) {
+            // A type is provided with the interface it is taken from.
+            let interface = importer
+                .and_then(|i| self.part(i))
+                .and_then(|p| p.imports.iter().find(|i| i.name == import))
+                .and_then(|i| i.of.as_ref())
+                .map_or(import, |of| of.interface.as_str());
+            if !part.exports.iter().any(|e| e.name == interface) {
                 return Err(bad(format!(
                     "`{provider}` does not export it (it exports: {})",
                     list(&part.export_names())
@@ -193,6 +199,11 @@ impl Composition {
             .iter()
             .flat_map(|p| p.order.iter().map(|&i| &self.parts[i]))
             .collect()
+    }
+
+    /// The choices planning made where exactly one assignment used every component.
+    pub fn inferred(&self) -> &[Inferred] {
+        self.plan.as_ref().map_or(&[], |p| &p.inferred)
     }
 
     /// The planned links.
@@ -246,12 +257,17 @@ impl Composition {
                         link.importer, link.import, link.exporter
                     ),
                 };
+                let mut from = plan.nodes[&exporter];
+                if let Some(interface) = &link.interface {
+                    // A type: aliased from the interface the exporter provides it in.
+                    from = self
+                        .graph
+                        .alias_instance_export(from, interface)
+                        .map_err(|e| fail(format!("{e:#}")))?;
+                }
                 let export = self
                     .graph
-                    .alias_instance_export(
-                        plan.nodes[&exporter],
-                        link.export.as_deref().unwrap_or(&link.import),
-                    )
+                    .alias_instance_export(from, link.export.as_deref().unwrap_or(&link.import))
                     .map_err(|e| fail(format!("{e:#}")))?;
                 if let Err(e) = self.graph.set_instantiation_argument(
                     plan.nodes[&importer],

@@ -47,8 +47,9 @@ impl Composition {
         }
         for unlinked in self.unlinked() {
             let name = &unlinked.item.name;
+            // A type goes with its interface, checked on its own.
             if is_wasi(name)
-                || unlinked.item.class == ItemClass::TypesOnly
+                || matches!(unlinked.item.class, ItemClass::TypesOnly | ItemClass::Type)
                 || host.provides.contains(name)
             {
                 continue;

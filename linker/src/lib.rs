@@ -20,7 +20,7 @@ mod virt;
 mod wiring;
 
 pub use componentize::{componentize, Adapter};
-pub use composition::{virtual_name, Composition, Confinement, Link, Unlinked};
+pub use composition::{virtual_name, Composition, Confinement, Inferred, Link, Unlinked};
 pub use error::LinkError;
 pub use graph::Graph;
 pub use host::Host;

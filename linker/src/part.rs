@@ -16,7 +16,11 @@ pub enum ItemClass {
     TypesOnly,
     /// A function of the world itself (`import f: func();`).
     Function,
-    /// Anything else (a type, a component, a module, a value): never linked.
+    /// A type of the world itself, taken from one of its interfaces (`use iface.{thing};`
+    /// in a world with functions over `thing`): linked to that type of whatever provides the
+    /// interface.
+    Type,
+    /// Anything else (a component, a module, a value, a type of no interface): never linked.
     Other,
 }
 
@@ -28,13 +32,14 @@ impl ItemClass {
                 matches!(export, ItemClass::Interface | ItemClass::TypesOnly)
             }
             ItemClass::Function => export == ItemClass::Function,
-            ItemClass::Other => false,
+            ItemClass::Type | ItemClass::Other => false,
         }
     }
 
     fn of(types: &Types, kind: &ItemKind) -> Self {
         match kind {
             ItemKind::Func(_) => ItemClass::Function,
+            ItemKind::Type(Type::Resource(_) | Type::Value(_)) => ItemClass::Type,
             ItemKind::Instance(id) => {
                 let values_only = types[*id]
                     .exports
@@ -57,6 +62,18 @@ pub struct Item {
     /// `ns:pkg/iface@version` for an interface, the plain name for a function.
     pub name: String,
     pub class: ItemClass,
+    /// For a type: the imported interface it is taken from, and its name there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<TypeOf>,
+}
+
+/// Where a type a world imports comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeOf {
+    /// The interface, as the component imports it.
+    pub interface: String,
+    /// The type's name in it.
+    pub name: String,
 }
 
 /// One component of a composition.
@@ -80,18 +97,27 @@ impl Part {
         types: &Types,
         world: &wac_graph::types::World,
     ) -> Self {
-        let items = |map: &mut dyn Iterator<Item = (&String, &ItemKind)>| {
-            map.map(|(name, kind)| Item {
-                name: name.clone(),
-                class: ItemClass::of(types, kind),
+        let items = |map: &mut dyn Iterator<Item = (&String, &ItemKind)>, imports: bool| {
+            map.map(|(name, kind)| {
+                let of = imports.then(|| type_of(types, world, kind)).flatten();
+                let class = match (&of, ItemClass::of(types, kind)) {
+                    (Some(_), _) => ItemClass::Type,
+                    (None, ItemClass::Type) => ItemClass::Other,
+                    (None, class) => class,
+                };
+                Item {
+                    name: name.clone(),
+                    class,
+                    of,
+                }
             })
             .collect()
         };
         Self {
             name: name.to_string(),
             package,
-            imports: items(&mut world.imports.iter()),
-            exports: items(&mut world.exports.iter()),
+            imports: items(&mut world.imports.iter(), true),
+            exports: items(&mut world.exports.iter(), false),
             bytes,
         }
     }
@@ -126,4 +152,44 @@ impl Part {
             .iter()
             .find(|e| e.name == name && class.linkable_to(e.class))
     }
+}
+
+/// The interface a world's type import is taken from: one of the world's imported interfaces
+/// exporting the same resource (or the same value type), and its name there.
+fn type_of(types: &Types, world: &wac_graph::types::World, kind: &ItemKind) -> Option<TypeOf> {
+    let ItemKind::Type(ty) = kind else {
+        return None;
+    };
+    let same = |other: &Type| match (ty, other) {
+        (Type::Resource(a), Type::Resource(b)) => origin(types, *a) == origin(types, *b),
+        (Type::Value(a), Type::Value(b)) => a == b,
+        _ => false,
+    };
+    world.imports.iter().find_map(|(interface, item)| {
+        let ItemKind::Instance(id) = item else {
+            return None;
+        };
+        types[*id]
+            .exports
+            .iter()
+            .find_map(|(name, export)| match export {
+                ItemKind::Type(t) if same(t) => Some(TypeOf {
+                    interface: interface.clone(),
+                    name: name.clone(),
+                }),
+                _ => None,
+            })
+    })
+}
+
+/// The resource an aliased resource stands for.
+fn origin(types: &Types, mut id: wac_graph::types::ResourceId) -> wac_graph::types::ResourceId {
+    // Alias chains are short; the bound guards a hostile component.
+    for _ in 0..100 {
+        match &types[id].alias {
+            Some(alias) => id = alias.source,
+            None => return id,
+        }
+    }
+    id
 }

@@ -277,33 +277,23 @@ fn explain_read_only(error: ToolchainError, tools: &Tools) -> ToolchainError {
 /// The linker reports an unimplemented export as `undefined symbol: exports_...`; say which
 /// function the world expects, with its declaration from the generated header.
 fn explain_missing_export(error: ToolchainError, header: &str) -> ToolchainError {
-    let ToolchainError::CompileFailed {
-        component,
-        dir,
-        output,
-        ..
-    } = &error
-    else {
-        return error;
-    };
-    let Some(symbol) = output.lines().find_map(|l| {
-        let s = l.split("undefined symbol: ").nth(1)?.trim();
-        s.starts_with("exports_").then(|| s.to_string())
-    }) else {
-        return error;
-    };
-    let declaration = header
-        .lines()
-        .find(|l| l.contains(&format!(" {symbol}(")))
-        .map(|l| l.trim().trim_end_matches(';').to_string())
-        .unwrap_or_else(|| format!("{symbol}(...)"));
-    ToolchainError::MissingCExport {
-        component: component.clone(),
-        symbol,
-        declaration,
-        dir: dir.clone(),
-        output: output.clone(),
-    }
+    error.explained(
+        |line| {
+            let s = line.split("undefined symbol: ").nth(1)?.trim();
+            s.starts_with("exports_").then(|| s.to_string())
+        },
+        |symbol, failed| ToolchainError::MissingCExport {
+            declaration: header
+                .lines()
+                .find(|l| l.contains(&format!(" {symbol}(")))
+                .map(|l| l.trim().trim_end_matches(';').to_string())
+                .unwrap_or_else(|| format!("{symbol}(...)")),
+            symbol,
+            component: failed.component,
+            dir: failed.dir,
+            output: failed.output,
+        },
+    )
 }
 
 fn io(what: String, source: std::io::Error) -> ToolchainError {

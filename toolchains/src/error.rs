@@ -72,3 +72,42 @@ pub enum ToolchainError {
         source: std::io::Error,
     },
 }
+
+/// What a failed compile reported, for naming what it means.
+pub(crate) struct Failed {
+    pub component: String,
+    pub dir: String,
+    pub output: String,
+}
+
+impl ToolchainError {
+    /// A failed compile whose output has a line `find` recognizes (a compiler's words for an
+    /// export the world expects and the sources lack) said as `explain` says it; any other
+    /// error as it is.
+    pub(crate) fn explained<T>(
+        self,
+        find: impl Fn(&str) -> Option<T>,
+        explain: impl FnOnce(T, Failed) -> ToolchainError,
+    ) -> ToolchainError {
+        let ToolchainError::CompileFailed {
+            component,
+            dir,
+            output,
+            ..
+        } = &self
+        else {
+            return self;
+        };
+        let Some(found) = output.lines().find_map(find) else {
+            return self;
+        };
+        explain(
+            found,
+            Failed {
+                component: component.clone(),
+                dir: dir.clone(),
+                output: output.clone(),
+            },
+        )
+    }
+}

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use wit_parser::{InterfaceId, PackageId, Resolve, TypeDefKind, TypeId, WorldItem, WorldKey};
+use wit_parser::{InterfaceId, PackageId, Resolve, Type, TypeDefKind, TypeId, WorldItem, WorldKey};
 
+use crate::members::{line_up, partner, Member, Members};
 use crate::render::{definition, signature, type_name};
 
 /// One change.
@@ -227,111 +228,92 @@ impl Differ<'_> {
         }
     }
 
-    /// A named type: records, variants, enums and flags member by member, the rest whole.
+    /// A named type: records, variants, enums and flags member by member (lined up by the
+    /// walker `compare` uses too), the rest whole.
     fn type_def(&mut self, at: &str, old_ty: TypeId, new_ty: TypeId) {
         let (o, n) = (&self.old.types[old_ty].kind, &self.new.types[new_ty].kind);
-        let members =
-            |r: &Resolve, k: &TypeDefKind| -> Option<(&'static str, Vec<(String, String)>)> {
-                Some(match k {
-                    TypeDefKind::Record(rec) => (
-                        "field",
-                        rec.fields
-                            .iter()
-                            .map(|f| (f.name.clone(), type_name(r, &f.ty)))
-                            .collect(),
-                    ),
-                    TypeDefKind::Variant(v) => (
-                        "case",
-                        v.cases
-                            .iter()
-                            .map(|c| {
-                                (
-                                    c.name.clone(),
-                                    c.ty.as_ref().map(|t| type_name(r, t)).unwrap_or_default(),
-                                )
-                            })
-                            .collect(),
-                    ),
-                    TypeDefKind::Enum(e) => (
-                        "case",
-                        e.cases
-                            .iter()
-                            .map(|c| (c.name.clone(), String::new()))
-                            .collect(),
-                    ),
-                    TypeDefKind::Flags(fl) => (
-                        "flag",
-                        fl.flags
-                            .iter()
-                            .map(|f| (f.name.clone(), String::new()))
-                            .collect(),
-                    ),
-                    _ => return None,
-                })
-            };
-        match (members(self.old, o), members(self.new, n)) {
-            (Some((what, before)), Some((what2, after)))
-                if what == what2 && kind_name(o) == kind_name(n) =>
-            {
-                let old_map: BTreeMap<_, _> = before.iter().cloned().collect();
-                let new_map: BTreeMap<_, _> = after.iter().cloned().collect();
-                for (name, ty) in &before {
-                    let item = format!("{at} / {what} {name}");
-                    match new_map.get(name) {
-                        None => self.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
-                        Some(t) if t != ty => self.push(
+        let (Some(before), Some(after)) = (Members::of(o), Members::of(n)) else {
+            return self.whole(at, o, n);
+        };
+        if o.as_str() != n.as_str() {
+            return self.whole(at, o, n);
+        }
+        let what = before.what;
+        let text = |r: &Resolve, ty: Option<&Type>| ty.map(|t| type_name(r, t)).unwrap_or_default();
+        let lineup = line_up(&before, &after);
+        // Removed and changed members in the old order; values cross in both directions, so
+        // each breaks whoever receives the value.
+        for (i, (name, ty)) in before.items.iter().enumerate() {
+            let item = format!("{at} / {what} {name}");
+            match partner(&lineup, i) {
+                None => self.push(&item, ChangeKind::Removed, None, Breaking, Breaking),
+                Some(j) => {
+                    let (was, is) = (text(self.old, *ty), text(self.new, after.items[j].1));
+                    if was != is {
+                        self.push(
                             &item,
                             ChangeKind::Changed,
-                            Some(format!("{ty} → {t}")),
+                            Some(format!("{was} → {is}")),
                             Breaking,
                             Breaking,
-                        ),
-                        Some(_) => {}
+                        );
                     }
                 }
-                for (name, _) in after.iter().filter(|(n, _)| !old_map.contains_key(n)) {
-                    // Values cross in both directions: a new member breaks whoever receives it.
-                    self.push(
-                        &format!("{at} / {what} {name}"),
-                        ChangeKind::Added,
-                        None,
-                        Breaking,
-                        Breaking,
-                    );
-                }
-                let order = |v: &Vec<(String, String)>| {
-                    v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
-                };
-                let kept: Vec<String> = order(&before)
-                    .into_iter()
-                    .filter(|n| new_map.contains_key(n))
-                    .collect();
-                let kept_new: Vec<String> = order(&after)
-                    .into_iter()
-                    .filter(|n| old_map.contains_key(n))
-                    .collect();
-                if kept != kept_new {
-                    self.push(
-                        &format!("{at} / {what} order"),
-                        ChangeKind::Changed,
-                        Some(format!("{} → {}", kept.join(", "), kept_new.join(", "))),
-                        Breaking,
-                        Breaking,
-                    );
-                }
             }
-            _ => {
-                let (before, after) = (definition(self.old, o), definition(self.new, n));
-                if before != after {
-                    self.push(
-                        at,
-                        ChangeKind::Changed,
-                        Some(format!("{before} → {after}")),
-                        Breaking,
-                        Breaking,
-                    );
-                }
+        }
+        // Added ones in the new order.
+        for (j, (name, _)) in after.items.iter().enumerate() {
+            if !lineup
+                .iter()
+                .any(|m| matches!(m, Member::Both(_, r) if *r == j))
+            {
+                self.push(
+                    &format!("{at} / {what} {name}"),
+                    ChangeKind::Added,
+                    None,
+                    Breaking,
+                    Breaking,
+                );
             }
+        }
+        // The order of the members both have is part of the type.
+        if lineup.iter().any(|m| matches!(m, Member::Moved { .. })) {
+            let kept = |m: &Members<'_>, left: bool| {
+                let mut kept: Vec<(usize, &str)> = lineup
+                    .iter()
+                    .filter_map(|x| match x {
+                        Member::Both(l, r) => Some(if left { *l } else { *r }),
+                        _ => None,
+                    })
+                    .map(|i| (i, m.items[i].0))
+                    .collect();
+                kept.sort();
+                kept.into_iter()
+                    .map(|(_, n)| n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.push(
+                &format!("{at} / {what} order"),
+                ChangeKind::Changed,
+                Some(format!("{} → {}", kept(&before, true), kept(&after, false))),
+                Breaking,
+                Breaking,
+            );
+        }
+    }
+
+    /// A type compared whole, by its definition in words.
+    fn whole(&mut self, at: &str, o: &TypeDefKind, n: &TypeDefKind) {
+        let (before, after) = (definition(self.old, o), definition(self.new, n));
+        if before != after {
+            self.push(
+                at,
+                ChangeKind::Changed,
+                Some(format!("{before} → {after}")),
+                Breaking,
+                Breaking,
+            );
         }
     }
 
@@ -418,10 +400,6 @@ fn by_name<'m, V>(
             .map(|(k, v)| (k.as_str(), None, Some(v))),
     );
     out
-}
-
-fn kind_name(k: &TypeDefKind) -> &'static str {
-    k.as_str()
 }
 
 /// A world item in words: a function's signature; for an interface of another package its

@@ -14,6 +14,7 @@ pub mod diff;
 mod error;
 mod features;
 pub mod isolate;
+mod members;
 pub mod names;
 mod project;
 pub mod render;

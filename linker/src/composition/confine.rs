@@ -94,12 +94,24 @@ impl Composition {
                     .find(|i| i.name == import)
                     .map(|i| i.class)
                     .expect("one of its imports");
+                // The importer's types of that interface come from the virtual component too.
+                for ty in self.parts[index]
+                    .imports
+                    .iter()
+                    .filter(|i| i.of.as_ref().is_some_and(|of| of.interface == import))
+                {
+                    plan.links
+                        .retain(|l| !(l.importer == name && l.import == ty.name));
+                    plan.links
+                        .push(super::plan::type_link(&name, ty, &virtual_part, &export));
+                }
                 plan.links.push(Link {
                     importer: name.clone(),
                     export: (export != import).then_some(export),
                     import,
                     exporter: virtual_part.clone(),
                     class,
+                    interface: None,
                 });
             }
             report.push(Confinement {

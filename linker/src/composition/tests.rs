@@ -46,6 +46,7 @@ fn root_import_is_wired_to_its_exporter() {
             exporter: "lib".into(),
             class: ItemClass::Interface,
             export: None,
+            interface: None,
         }]
     );
     let bytes = c.encode().unwrap();
@@ -308,4 +309,122 @@ world app {
         assert!(text.contains(said), "lacks {said:?}:\n{text}");
     }
     assert!(!text.contains("ResourceId"), "{text}");
+}
+
+/// Worlds with a resource of floats, a middle component that imports and exports its
+/// interface, and functions of worlds over the resource (`use meter.{gauge}` at the level of
+/// the world, which makes the type itself an import).
+const FLOATS: &str = r#"package demo:floats;
+interface meter {
+    resource gauge {
+        constructor(start: f64);
+        read: func() -> f64;
+        merge: static func(a: gauge, b: gauge) -> gauge;
+    }
+}
+world store { export meter; }
+world doubler {
+    use meter.{gauge};
+    export double: func(g: gauge) -> gauge;
+}
+world scaler {
+    import meter;
+    export meter;
+    use meter.{gauge};
+    import double: func(g: gauge) -> gauge;
+    export halve: func(g: gauge) -> gauge;
+}
+world app { import meter; }
+"#;
+
+#[test]
+fn a_type_of_the_world_goes_with_its_interface_and_the_one_acyclic_chain_is_inferred() {
+    let mut c = Composition::new();
+    for (name, world) in [
+        ("app", "app"),
+        ("doubler", "doubler"),
+        ("scaler", "scaler"),
+        ("store", "store"),
+    ] {
+        c.add(name, from_wit(FLOATS, world)).unwrap();
+    }
+    let scaler = c.part("scaler").unwrap();
+    let gauge = scaler.imports.iter().find(|i| i.name == "gauge").unwrap();
+    assert_eq!(gauge.class, ItemClass::Type);
+    assert_eq!(
+        gauge
+            .of
+            .as_ref()
+            .map(|o| (o.interface.as_str(), o.name.as_str())),
+        Some(("demo:floats/meter", "gauge"))
+    );
+    // Two components export the meter; only one assignment uses all four without a cycle.
+    c.plan("app", &Wiring::default()).unwrap();
+    let links: Vec<(&str, &str, &str)> = c
+        .links()
+        .iter()
+        .map(|l| (l.importer.as_str(), l.import.as_str(), l.exporter.as_str()))
+        .collect();
+    for link in [
+        ("app", "demo:floats/meter", "scaler"),
+        ("scaler", "demo:floats/meter", "store"),
+        ("scaler", "double", "doubler"),
+        ("scaler", "gauge", "store"),
+        ("doubler", "demo:floats/meter", "store"),
+        ("doubler", "gauge", "store"),
+    ] {
+        assert!(links.contains(&link), "{link:?} not in {links:?}");
+    }
+    let inferred: Vec<(&str, &str)> = c
+        .inferred()
+        .iter()
+        .map(|i| (i.importer.as_str(), i.provider.as_str()))
+        .collect();
+    assert_eq!(inferred, [("app", "scaler"), ("doubler", "store")]);
+    let bytes = c.encode().expect("the types link");
+    assert!(crate::imports_of(&bytes).unwrap().is_empty());
+
+    // A wire line for the type is accepted, and says the same.
+    let mut wired = Composition::new();
+    for (name, world) in [
+        ("app", "app"),
+        ("doubler", "doubler"),
+        ("scaler", "scaler"),
+        ("store", "store"),
+    ] {
+        wired.add(name, from_wit(FLOATS, world)).unwrap();
+    }
+    let wiring = wire(
+        &[],
+        &[
+            ("scaler", "gauge", "store"),
+            ("app", "demo:floats/meter", "scaler"),
+        ],
+    );
+    wired.plan("app", &wiring).unwrap();
+    wired.encode().expect("wired the same");
+}
+
+#[test]
+fn a_chain_with_two_answers_is_still_refused_with_its_candidates() {
+    let mut c = Composition::new();
+    // Two middles: app > a > b > leaf and app > b > a > leaf both use everything.
+    c.add("app", component(&["demo:x/i"], &[])).unwrap();
+    c.add("a", component(&["demo:x/i"], &["demo:x/i"])).unwrap();
+    c.add("b", component(&["demo:x/i"], &["demo:x/i"])).unwrap();
+    c.add("leaf", component(&[], &["demo:x/i"])).unwrap();
+    let err = c.plan("app", &Wiring::default()).unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Ambiguous { importer, providers, .. } if importer == "app" && providers == "a, b"),
+        "{err}"
+    );
+    // One middle: the chain is inferred.
+    let mut c = Composition::new();
+    c.add("app", component(&["demo:x/i"], &[])).unwrap();
+    c.add("middle", component(&["demo:x/i"], &["demo:x/i"]))
+        .unwrap();
+    c.add("leaf", component(&[], &["demo:x/i"])).unwrap();
+    c.plan("app", &Wiring::default()).unwrap();
+    assert_eq!(names(c.planned()), vec!["leaf", "middle", "app"]);
+    assert_eq!(c.inferred().len(), 1);
 }

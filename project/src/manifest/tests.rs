@@ -238,7 +238,7 @@ fn with_lib(grants: &str) -> String {
 #[test]
 fn grants_are_checked_against_the_run_and_kept_for_the_linker() {
     let (_t, m) = project(&with_lib(
-        "grants = { dirs = [\"/data/sub/inner:ro\", \"/wit\"], env = [\"LANG\"], net = true }\n",
+        "grants = { dirs = [\"/data/sub/inner:ro\", \"/wit\"], env = [\"LANG\"], net = true, http = [\"API.example.com\", \"127.0.0.1:8081\"] }\n",
     ));
     let m = m.unwrap();
     let grants = &m.grants()["lib"];
@@ -259,13 +259,26 @@ fn grants_are_checked_against_the_run_and_kept_for_the_linker() {
     );
     assert_eq!(grants.env, vec!["LANG".to_string()]);
     assert!(grants.net);
+    assert_eq!(
+        grants.http,
+        vec![
+            compose_linker::HttpHost {
+                host: "api.example.com".into(),
+                port: None,
+            },
+            compose_linker::HttpHost {
+                host: "127.0.0.1".into(),
+                port: Some(8081),
+            }
+        ]
+    );
     // Not granted: nothing.
     assert_eq!(m.grants()["app"], compose_linker::Grants::default());
     let lib = crate::ops::capabilities(&m).unwrap();
     assert!(lib[0].root, "the root first");
     assert_eq!(
         lib[1].describe(),
-        "directories /data/sub/inner (read-only), /wit; environment LANG; the network; stdout, stderr; clocks and random"
+        "directories /data/sub/inner (read-only), /wit; environment LANG; the network; outgoing HTTP to api.example.com, 127.0.0.1:8081; stdout, stderr; clocks and random"
     );
 }
 

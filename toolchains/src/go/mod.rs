@@ -115,32 +115,22 @@ fn module_kind(dir: &Path) -> Result<ModuleKind, ToolchainError> {
 /// Go reports a missing export as `undefined: export_<ns>_<pkg>_<iface>.<Func>` in the
 /// generated code; say instead which function of which package the world expects.
 fn explain_missing_export(error: ToolchainError) -> ToolchainError {
-    let ToolchainError::CompileFailed {
-        component,
-        dir,
-        output,
-        ..
-    } = &error
-    else {
-        return error;
-    };
-    let missing = output.lines().find_map(|line| {
-        let name = line.split("undefined: ").nth(1)?.trim();
-        let (package, function) = name.split_once('.')?;
-        package
-            .starts_with("export_")
-            .then(|| (package.to_string(), function.to_string()))
-    });
-    match missing {
-        Some((package, function)) => ToolchainError::MissingGoExport {
-            component: component.clone(),
+    error.explained(
+        |line| {
+            let name = line.split("undefined: ").nth(1)?.trim();
+            let (package, function) = name.split_once('.')?;
+            package
+                .starts_with("export_")
+                .then(|| (package.to_string(), function.to_string()))
+        },
+        |(package, function), failed| ToolchainError::MissingGoExport {
+            component: failed.component,
             package,
             function,
-            dir: dir.clone(),
-            output: output.clone(),
+            dir: failed.dir,
+            output: failed.output,
         },
-        None => error,
-    }
+    )
 }
 
 fn find_go(component: &str, tools: &Tools) -> Result<PathBuf, ToolchainError> {

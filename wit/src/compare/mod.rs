@@ -14,9 +14,7 @@ use wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, Type
 
 use crate::render::{primitive, signature, type_name};
 
-mod members;
-
-use members::{members, names, Member};
+use crate::members::{line_up, Member, Members};
 
 /// The two sides being compared, and how messages name them (`the world`, `the component`).
 #[derive(Clone, Copy)]
@@ -204,68 +202,13 @@ impl<'a> Walk<'a> {
             Some(name) => format!("{} `{name}`", ld.kind.as_str()),
             None => at.to_string(),
         };
+        // Records, variants, enums and flags: member by member.
+        if let (Some(a), Some(b)) = (Members::of(&ld.kind), Members::of(&rd.kind)) {
+            if ld.kind.as_str() == rd.kind.as_str() {
+                return self.members(&here, &a, &b);
+            }
+        }
         match (&ld.kind, &rd.kind) {
-            (TypeDefKind::Record(a), TypeDefKind::Record(b)) => {
-                for m in members(
-                    names(a.fields.iter().map(|x| &x.name)),
-                    names(b.fields.iter().map(|x| &x.name)),
-                ) {
-                    let field = |r: &Resolve, f: &wit_parser::Field| {
-                        format!("field `{}: {}`", f.name, type_name(r, &f.ty))
-                    };
-                    match m {
-                        Member::Both(i, j) => {
-                            let at = format!("{here}, field `{}`", a.fields[i].name);
-                            self.ty(&a.fields[i].ty, &b.fields[j].ty, &at);
-                        }
-                        other => {
-                            let (sl, sr) = (self.sides.left, self.sides.right);
-                            self.member(&here, other, &|i| field(sl, &a.fields[i]), &|j| {
-                                field(sr, &b.fields[j])
-                            })
-                        }
-                    }
-                }
-            }
-            (TypeDefKind::Variant(a), TypeDefKind::Variant(b)) => {
-                for m in members(
-                    names(a.cases.iter().map(|x| &x.name)),
-                    names(b.cases.iter().map(|x| &x.name)),
-                ) {
-                    match m {
-                        Member::Both(i, j) => {
-                            let at = format!("{here}, case `{}`", a.cases[i].name);
-                            self.payload(a.cases[i].ty.as_ref(), b.cases[j].ty.as_ref(), &at);
-                        }
-                        other => self.member(
-                            &here,
-                            other,
-                            &|i| format!("case `{}`", a.cases[i].name),
-                            &|j| format!("case `{}`", b.cases[j].name),
-                        ),
-                    }
-                }
-            }
-            (TypeDefKind::Enum(a), TypeDefKind::Enum(b)) => {
-                for m in members(
-                    names(a.cases.iter().map(|x| &x.name)),
-                    names(b.cases.iter().map(|x| &x.name)),
-                ) {
-                    self.member(&here, m, &|i| format!("case `{}`", a.cases[i].name), &|j| {
-                        format!("case `{}`", b.cases[j].name)
-                    });
-                }
-            }
-            (TypeDefKind::Flags(a), TypeDefKind::Flags(b)) => {
-                for m in members(
-                    names(a.flags.iter().map(|x| &x.name)),
-                    names(b.flags.iter().map(|x| &x.name)),
-                ) {
-                    self.member(&here, m, &|i| format!("flag `{}`", a.flags[i].name), &|j| {
-                        format!("flag `{}`", b.flags[j].name)
-                    });
-                }
-            }
             (TypeDefKind::Tuple(a), TypeDefKind::Tuple(b)) => {
                 if a.types.len() != b.types.len() {
                     self.out.push(format!(
@@ -328,6 +271,27 @@ impl<'a> Walk<'a> {
                 b.as_str(),
                 type_name(self.sides.right, &Type::Id(ri))
             )),
+        }
+    }
+
+    /// Two definitions' members, lined up: each on both sides compared by what it carries,
+    /// each other one said.
+    fn members(&mut self, here: &str, a: &Members<'_>, b: &Members<'_>) {
+        let (sl, sr) = (self.sides.left, self.sides.right);
+        let describe = |r: &Resolve, m: &Members<'_>, i: usize| match (m.what, m.items[i].1) {
+            ("field", Some(ty)) => format!("field `{}: {}`", m.items[i].0, type_name(r, ty)),
+            (what, _) => format!("{what} `{}`", m.items[i].0),
+        };
+        for m in line_up(a, b) {
+            match m {
+                Member::Both(i, j) => {
+                    let at = format!("{here}, {} `{}`", a.what, a.items[i].0);
+                    self.payload(a.items[i].1, b.items[j].1, &at);
+                }
+                other => self.member(here, other, &|i| describe(sl, a, i), &|j| {
+                    describe(sr, b, j)
+                }),
+            }
         }
     }
 
