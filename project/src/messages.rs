@@ -35,6 +35,8 @@ pub enum Message<'a> {
         profile: &'a str,
         links: &'a [Link],
         imports: &'a [String],
+        /// Providers chosen because they were the only answer (nothing was wired).
+        inferred: &'a [compose_linker::Inferred],
     },
     /// A component checked against its world.
     ComponentChecked {

@@ -177,3 +177,96 @@ fn a_component_importing_a_resource_is_tested_alone() {
     let out = out.ok();
     assert!(out.stdout.contains("2 passed, 0 failed"), "{out}");
 }
+
+/// A resource of floats whose middle component has functions of its world over it
+/// (`use meter.{gauge}` at the level of the world makes the type an import of its own): the
+/// middle component in each of Rust, C, Go and Python, the type linked with its interface,
+/// and, with nothing wired, the one assignment that uses every component inferred.
+#[test]
+fn a_type_of_the_world_links_with_its_interface_in_every_language() {
+    let project = fixture();
+    let dir = project.path();
+    for (scaler, says) in [
+        ("fl-scaler-rust", "rust"),
+        ("fl-scaler-c", "c"),
+        ("fl-scaler-go", "go"),
+        ("fl-scaler-py", "python"),
+    ] {
+        manifest(
+            dir,
+            &["fl-app", "fl-store", "fl-doubler", scaler],
+            "root = \"fl-app\"\n",
+        );
+        let out = compose_in(dir, &["run"]).ok();
+        assert_eq!(
+            out.stdout,
+            format!("merged 7.00, made by {says} over store\n"),
+            "{out}"
+        );
+        assert!(
+            out.stderr.contains(&format!(
+                "Wired fl-doubler → fl-store; fl-app → {scaler} → fl-store for conf:cases/meter@0.1.0"
+            )),
+            "{out}"
+        );
+        let report = report(dir);
+        let has = |importer: &str, import: &str, exporter: &str, class: &str| {
+            report["links"].as_array().unwrap().iter().any(|l| {
+                l["importer"] == importer
+                    && l["import"] == import
+                    && l["exporter"] == exporter
+                    && l["class"] == class
+            })
+        };
+        assert!(has(scaler, "gauge", "fl-store", "type"), "{report}");
+        assert!(has("fl-doubler", "gauge", "fl-store", "type"), "{report}");
+        assert!(has(scaler, "double", "fl-doubler", "function"), "{report}");
+        assert_eq!(report["inferred"].as_array().unwrap().len(), 2, "{report}");
+    }
+    // A wire line for the type is accepted, and the build says the same.
+    manifest(
+        dir,
+        &["fl-app", "fl-store", "fl-doubler", "fl-scaler-c"],
+        "root = \"fl-app\"\n\n[compose.wire.fl-scaler-c]\ngauge = \"fl-store\"\n",
+    );
+    let out = compose_in(dir, &["run"]).ok();
+    assert_eq!(out.stdout, "merged 7.00, made by c over store\n", "{out}");
+}
+
+/// `app → middle → leaf` needs no `[compose.wire]`: the middle and the leaf both export the
+/// store, but only one assignment uses every component without a cycle. Two middles leave
+/// two answers, and that is still refused with the candidates and the lines to write.
+#[test]
+fn a_chain_with_one_answer_needs_no_wiring_in_every_language() {
+    let project = fixture();
+    let dir = project.path();
+    for (middle, says) in [
+        ("mw-rust", "rust"),
+        ("mw-go", "go"),
+        ("mw-c", "c"),
+        ("mw-py", "python"),
+    ] {
+        manifest(dir, &["mw-app", middle, "mw-leaf"], "root = \"mw-app\"\n");
+        let out = compose_in(dir, &["run"]).ok();
+        assert_eq!(
+            out.stdout,
+            format!("answer = value-of-answer via leaf > {says}\n"),
+            "{out}"
+        );
+        assert!(
+            out.stderr.contains(&format!(
+                "Wired mw-app → {middle} → mw-leaf for conf:cases/store@0.1.0: nothing was wired, and it is the only acyclic chain that uses every component"
+            )),
+            "{out}"
+        );
+    }
+    manifest(
+        dir,
+        &["mw-app", "mw-go", "mw-c", "mw-leaf"],
+        "root = \"mw-app\"\n",
+    );
+    compose_in(dir, &["build"]).fails().stderr_has(&[
+        "component `mw-app` imports `conf:cases/store@0.1.0`, which several components export: mw-c, mw-go",
+        "[compose.wire]",
+    ]);
+}

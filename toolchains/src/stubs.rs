@@ -210,6 +210,31 @@ fn python(resolve: &Resolve, world: WorldId) -> Vec<(String, Vec<u8>)> {
             files.push((format!("{module}.py"), code.trim_end().to_string() + "\n"));
         }
     }
+    // Functions of the world itself: componentize-py calls them on `WitWorld`.
+    let functions: Vec<&Function> = resolve.worlds[world]
+        .exports
+        .values()
+        .filter_map(|item| match item {
+            WorldItem::Function(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    if !functions.is_empty() {
+        app = app.replacen(
+            "from wit_world import exports\n",
+            "import wit_world\nfrom wit_world import exports\n",
+            1,
+        );
+        app.push_str("\nclass WitWorld(wit_world.WitWorld):\n");
+        for func in functions {
+            let params = python_params(func.params.iter().map(|p| p.name.as_str()));
+            app.push_str(&format!(
+                "    def {}({params}):\n        raise NotImplementedError(\"{}\")\n\n",
+                snake(&func.name),
+                func.name
+            ));
+        }
+    }
     if resolve.worlds[world].exports.is_empty() {
         app.push_str("# The world exports nothing to implement.\n");
     }
@@ -296,6 +321,22 @@ mod tests {
                 .any(|(n, _)| n.starts_with("export_demo_x_text_tools/")),
             "{go:?}"
         );
+    }
+
+    #[test]
+    fn functions_of_the_world_get_a_python_wit_world_class() {
+        let mut resolve = Resolve::default();
+        let pkg = resolve
+            .push_str(
+                "t.wit",
+                "package demo:x@0.1.0;\nworld lib { export next-id: func(prefix: string) -> string; }\n",
+            )
+            .unwrap();
+        let w = resolve.select_world(&[pkg], Some("lib")).unwrap();
+        let py = String::from_utf8(python(&resolve, w).remove(0).1).unwrap();
+        assert!(py.starts_with("import wit_world\n"), "{py}");
+        assert!(py.contains("class WitWorld(wit_world.WitWorld):"), "{py}");
+        assert!(py.contains("def next_id(self, prefix):"), "{py}");
     }
 
     #[test]

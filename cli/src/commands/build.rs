@@ -68,6 +68,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             profile: &report.profile,
             links: &report.links,
             imports: &report.imports,
+            inferred: &report.inferred,
         });
     }
     Ok(0)
@@ -95,7 +96,8 @@ fn build_timed(
     let mut steps = Steps::new();
     // The build's own steps after the components (link, compile) share one spinner.
     const RESULT: &str = "";
-    let report = ops::build(manifest, &home, options, &mut |event| match event {
+    let report = ops::build(manifest, &home, options, &mut |event| {
+        match event {
         BuildEvent::Waiting { lock } => steps.start(
             RESULT,
             "Blocking",
@@ -145,6 +147,10 @@ fn build_timed(
                 &format!("{} (root: {root})", manifest.name),
             )
         }
+        BuildEvent::Wired { import, chain } => steps.line(
+            "Wired",
+            &format!("{chain} for {import}: nothing was wired, and it is the only acyclic chain that uses every component"),
+        ),
         BuildEvent::Compiling { output } => {
             compiling = Some(Instant::now());
             steps.start(
@@ -159,6 +165,7 @@ fn build_timed(
                 ),
             )
         }
+    }
     });
     drop(steps);
     let finished = Instant::now();

@@ -93,6 +93,40 @@ func composeStart() {
 }
 "#;
 
+/// What [`own_handles_kept`] does, for the build's fingerprint: a component built before it
+/// is built again.
+pub const OWN_HANDLES_KEPT: &str = "own-handles-kept: val.handle = handle\n";
+
+/// Makes each `<R>FromOwnHandle` of an exported resource record the handle it was given.
+/// wit-bindgen-go's glue keeps the handle the resource had when it was first handed out;
+/// once handed out that handle is gone, and when the resource comes back owned (a static
+/// function taking it by value) it comes under a new one: dropping it by the old one drops
+/// whatever now holds that index (`handle index used with the wrong type`).
+pub fn own_handles_kept(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 256);
+    let mut lines = source.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let Some(resource) = line
+            .strip_prefix("func ")
+            .and_then(|rest| rest.split_once("FromOwnHandle(handle int32) *"))
+            .map(|(name, _)| name.to_string())
+        else {
+            continue;
+        };
+        let returned =
+            format!("\treturn (*{resource})(unsafe.Pointer(resourceRep{resource}(handle)))");
+        if lines.peek().map(|l| l.trim_end()) == Some(returned.trim_end()) {
+            lines.next();
+            out.push_str(&format!(
+                "\tval := (*{resource})(unsafe.Pointer(resourceRep{resource}(handle)))\n\t// compose: the handle it came back under is the one to drop.\n\tval.handle = handle\n\treturn val\n"
+            ));
+        }
+    }
+    out
+}
+
 /// Inserts the GC guard call at the top of every exported function that the host calls
 /// with the instance "entered" (not `cabi_realloc` or the `cabi_post_*` cleanups).
 pub fn guard_exports(source: &str) -> String {
@@ -113,4 +147,19 @@ pub fn guard_exports(source: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owned_handle_coming_back_is_recorded() {
+        let generated = "func GaugeFromOwnHandle(handle int32) *Gauge {\n\treturn (*Gauge)(unsafe.Pointer(resourceRepGauge(handle)))\n}\n";
+        let fixed = own_handles_kept(generated);
+        assert!(fixed.contains("val.handle = handle"), "{fixed}");
+        assert!(fixed.contains("return val"), "{fixed}");
+        // Anything else is left as it is.
+        assert_eq!(own_handles_kept("func x() {}\n"), "func x() {}\n");
+    }
 }

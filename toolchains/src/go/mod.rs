@@ -18,7 +18,9 @@ mod glue;
 mod gomod;
 mod stubs;
 
-use glue::{guard_exports, ADAPTER_REALLOC, GC_GUARD, GO_START};
+use glue::{
+    guard_exports, own_handles_kept, ADAPTER_REALLOC, GC_GUARD, GO_START, OWN_HANDLES_KEPT,
+};
 pub use stubs::export_stubs;
 
 include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
@@ -39,7 +41,7 @@ fn profile_flags(profile: Profile) -> &'static [&'static str] {
 /// Everything of compose's own that goes into a Go build, for [`crate::fingerprint`].
 pub fn recipe(profile: Profile) -> String {
     format!(
-        "{GC_GUARD}{GO_START}{ADAPTER_REALLOC}-buildmode=c-shared {} {GO_PKG_VERSION}",
+        "{GC_GUARD}{GO_START}{ADAPTER_REALLOC}{OWN_HANDLES_KEPT}-buildmode=c-shared {} {GO_PKG_VERSION}",
         profile_flags(profile).join(" ")
     )
 }
@@ -242,6 +244,9 @@ fn write_bindings(
                     .replace("// Unused, but present to make the compiler happy\n", ""),
             }
             .into_bytes(),
+            name if name.starts_with("export_") && name.ends_with("/wit_bindings.go") => {
+                own_handles_kept(&String::from_utf8_lossy(&contents)).into_bytes()
+            }
             _ => contents,
         };
         write_file(&stage.join(&name), &contents)?;

@@ -2,7 +2,7 @@
 //! with the manifest's wiring, checked against what the host provides, encoded; or, when
 //! nothing it depends on changed, the last result and its report.
 
-use compose_linker::{Composition, Host, LinkError};
+use compose_linker::{Composition, Host, Link, LinkError};
 use compose_wit::wit_parser::WorldId;
 use sha2::{Digest, Sha256};
 
@@ -82,6 +82,12 @@ pub(super) fn link(
         .plan(root, &manifest.wiring)
         .map_err(|e| locate_wiring(manifest, e))?;
     cx.tell(BuildEvent::Linking { root });
+    for (import, chain) in chains(composition.inferred(), composition.links()) {
+        cx.tell(BuildEvent::Wired {
+            import: &import,
+            chain: &chain,
+        });
+    }
     let host = Host {
         wasi: compose_runtime::wasi_version(),
         provides: manifest.host_imports.clone(),
@@ -107,6 +113,7 @@ pub(super) fn link(
         links: composition.links().to_vec(),
         imports,
         confinements,
+        inferred: composition.inferred().to_vec(),
     };
     let _ = std::fs::remove_file(&stamp);
     cx.out
@@ -120,6 +127,39 @@ pub(super) fn link(
         .write(&format!("{name}.wasm.inputs"), key.as_bytes())
         .map_err(io(format!("write `{}`", stamp.display())))?;
     Ok(report)
+}
+
+/// For each import whose providers were inferred, the chain its links make, from the
+/// importer no one provides it to: `app → middle → leaf`.
+fn chains(inferred: &[compose_linker::Inferred], links: &[Link]) -> Vec<(String, String)> {
+    let mut imports: Vec<&str> = inferred.iter().map(|i| i.import.as_str()).collect();
+    imports.dedup();
+    imports
+        .into_iter()
+        .map(|import| {
+            let of: Vec<&Link> = links.iter().filter(|l| l.import == import).collect();
+            let starts = of
+                .iter()
+                .filter(|l| !of.iter().any(|m| m.exporter == l.importer))
+                .map(|l| l.importer.as_str());
+            let chains: Vec<String> = starts
+                .map(|start| {
+                    let mut chain = vec![start];
+                    while let Some(next) = of
+                        .iter()
+                        .find(|l| Some(&l.importer.as_str()) == chain.last())
+                    {
+                        if chain.contains(&next.exporter.as_str()) {
+                            break;
+                        }
+                        chain.push(&next.exporter);
+                    }
+                    chain.join(" → ")
+                })
+                .collect();
+            (import.to_string(), chains.join("; "))
+        })
+        .collect()
 }
 
 /// Grants compose cannot enforce point at the component's `grants` (or its table).

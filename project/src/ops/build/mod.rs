@@ -57,6 +57,9 @@ pub enum BuildEvent<'a> {
     Pulling { what: &'a str },
     /// The composition is being linked.
     Linking { root: &'a str },
+    /// Nothing wired `import`, several components export it, and exactly one assignment used
+    /// every component without a cycle: `chain` (`app → middle → leaf`) was taken.
+    Wired { import: &'a str, chain: &'a str },
     /// The result is being compiled into the cache, so that the first run is as quick as
     /// any other.
     Compiling { output: &'a std::path::Path },
@@ -83,6 +86,10 @@ pub struct BuildReport {
     /// its virtual component.
     #[serde(default)]
     pub confinements: Vec<Confinement>,
+    /// Where nothing was wired and several components export an import, the providers
+    /// chosen because they were the only answer.
+    #[serde(default)]
+    pub inferred: Vec<compose_linker::Inferred>,
 }
 
 /// One component in a build report.
