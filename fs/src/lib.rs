@@ -23,3 +23,21 @@ pub use confined::Confined;
 pub use lock::DirLock;
 pub use read::read_regular;
 pub use tree::source_files;
+
+/// The running compose's own build, as its executable's size and modification time: what
+/// changes when compose is rebuilt, so that what it made before (a link, a cached result) is
+/// made again by the new one. Empty when the executable cannot be read.
+pub fn exe_stamp() -> String {
+    let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::metadata(exe).ok())
+    else {
+        return String::new();
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{modified}", meta.len())
+}

@@ -139,6 +139,64 @@ impl Composition {
         Ok(())
     }
 
+    /// Plans with `links` as they are given (a `.wac` script's, see [`crate::wac`]): the
+    /// parts reached from `root` through them are instantiated, each after those it imports
+    /// from.
+    pub fn plan_links(&mut self, root: &str, links: Vec<Link>) -> Result<(), LinkError> {
+        let Some(root_index) = self.index(root) else {
+            let mut known: Vec<&str> = self.parts.iter().map(|p| p.name.as_str()).collect();
+            known.sort();
+            return Err(LinkError::UnknownRoot {
+                root: root.to_string(),
+                known: known.join(", "),
+            });
+        };
+        let mut order = Vec::new();
+        let mut stack = Vec::new();
+        self.order_from(root_index, &links, &mut order, &mut stack)?;
+        self.plan = Some(Plan {
+            root: root_index,
+            order,
+            links,
+            inferred: Vec::new(),
+            nodes: HashMap::new(),
+        });
+        Ok(())
+    }
+
+    /// Puts `index` after every part it imports from, in `order`.
+    fn order_from(
+        &self,
+        index: usize,
+        links: &[Link],
+        order: &mut Vec<usize>,
+        stack: &mut Vec<usize>,
+    ) -> Result<(), LinkError> {
+        if order.contains(&index) {
+            return Ok(());
+        }
+        if let Some(pos) = stack.iter().position(|&n| n == index) {
+            let mut cycle: Vec<&str> = stack[pos..]
+                .iter()
+                .map(|&i| self.parts[i].name.as_str())
+                .collect();
+            cycle.push(&self.parts[index].name);
+            return Err(LinkError::Cycle {
+                cycle: cycle.join(" -> "),
+            });
+        }
+        stack.push(index);
+        let name = &self.parts[index].name;
+        for link in links.iter().filter(|l| &l.importer == name) {
+            if let Some(exporter) = self.index(&link.exporter) {
+                self.order_from(exporter, links, order, stack)?;
+            }
+        }
+        stack.pop();
+        order.push(index);
+        Ok(())
+    }
+
     /// Refuses wiring that names an unknown component, or an import no component has.
     fn check_wiring(&self, wiring: &Wiring) -> Result<(), LinkError> {
         for (importer, import, provider) in wiring.entries() {

@@ -17,6 +17,7 @@ mod part;
 #[cfg(test)]
 mod test_support;
 mod virt;
+pub mod wac;
 mod wiring;
 
 pub use componentize::{componentize, Adapter};

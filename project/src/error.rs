@@ -87,6 +87,11 @@ pub enum ProjectError {
     #[diagnostic(transparent)]
     Link(#[from] compose_linker::LinkError),
 
+    /// A `.wac` composition script that does not wire the composition.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Script(#[from] Box<compose_linker::wac::ScriptError>),
+
     /// Runtime errors.
     #[error(transparent)]
     #[diagnostic(transparent)]

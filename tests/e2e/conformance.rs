@@ -270,3 +270,92 @@ fn a_chain_with_one_answer_needs_no_wiring_in_every_language() {
         "[compose.wire]",
     ]);
 }
+
+/// A `.wac` script of the project's folder, removed when dropped (the fixture is shared).
+struct Script(std::path::PathBuf);
+
+impl Script {
+    fn write(dir: &Path, name: &str, text: &str) -> Self {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        Script(path)
+    }
+}
+
+impl Drop for Script {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The floats graph, as wac's composition script says it (the middle one in Go).
+const FLOATS_WAC: &str = r#"package conf:floats;
+
+// The store makes gauges. The doubler and the middle component take them, each with the
+// type its world uses, taken from the store's meter.
+let store = new conf:fl-store { ... };
+let doubler = new conf:fl-doubler {
+    "conf:cases/meter@0.1.0": store["conf:cases/meter@0.1.0"],
+    gauge: store["conf:cases/meter@0.1.0"].gauge,
+    ...
+};
+let middle = new conf:fl-scaler-go {
+    "conf:cases/meter@0.1.0": store["conf:cases/meter@0.1.0"],
+    gauge: store["conf:cases/meter@0.1.0"].gauge,
+    double: doubler.double,
+    ...
+};
+let app = new conf:fl-app { "conf:cases/meter@0.1.0": middle["conf:cases/meter@0.1.0"], ... };
+
+export app...;
+"#;
+
+#[test]
+fn a_wac_script_wires_the_project_and_a_broken_one_is_said_in_the_script() {
+    let project = fixture();
+    let dir = project.path();
+    let keep = ["fl-app", "fl-store", "fl-doubler", "fl-scaler-go"];
+    let script = Script::write(dir, "floats.wac", FLOATS_WAC);
+    // Named in compose.toml, which names no root: the script's export does.
+    manifest(dir, &keep, "wac = \"floats.wac\"\n");
+    let out = compose_in(dir, &["run"]).ok();
+    assert_eq!(out.stdout, "merged 7.00, made by go over store\n", "{out}");
+    assert!(out.stderr.contains("Wiring as floats.wac says"), "{out}");
+    let report = report(dir);
+    assert!(
+        report["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["importer"] == "fl-scaler-go"
+                && l["import"] == "gauge"
+                && l["exporter"] == "fl-store"
+                && l["interface"] == "conf:cases/meter@0.1.0"),
+        "{report}"
+    );
+    // The folder's one script, with nothing in compose.toml (changed, to be linked again).
+    std::fs::write(&script.0, format!("{FLOATS_WAC}// again\n")).unwrap();
+    manifest(dir, &keep, "root = \"fl-app\"\n");
+    let out = compose_in(dir, &["run"]).ok();
+    assert!(out.stderr.contains("Wiring as floats.wac says"), "{out}");
+    // A script naming a component the project lacks: said at its line.
+    std::fs::write(
+        &script.0,
+        FLOATS_WAC.replace("conf:fl-scaler-go", "conf:fl-scalr"),
+    )
+    .unwrap();
+    compose_in(dir, &["build"]).fails().stderr_has(&[
+        "floats.wac: `conf:fl-scalr` names no component of the project",
+        "let middle = new conf:fl-scalr {",
+        "no component of that name",
+    ]);
+    // A script whose argument is of another type: wac's own words, at its line.
+    std::fs::write(
+        &script.0,
+        FLOATS_WAC.replace("double: doubler.double", "double: doubler.gauge"),
+    )
+    .unwrap();
+    compose_in(dir, &["build"])
+        .fails()
+        .stderr_has(&["floats.wac:", "double: doubler.gauge"]);
+}

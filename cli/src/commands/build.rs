@@ -147,6 +147,13 @@ fn build_timed(
                 &format!("{} (root: {root})", manifest.name),
             )
         }
+        BuildEvent::Script { path } => steps.line(
+            "Wiring",
+            &format!(
+                "as {} says",
+                path.strip_prefix(&manifest.root_dir).unwrap_or(path).display()
+            ),
+        ),
         BuildEvent::Wired { import, chain } => steps.line(
             "Wired",
             &format!("{chain} for {import}: nothing was wired, and it is the only acyclic chain that uses every component"),

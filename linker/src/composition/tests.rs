@@ -428,3 +428,69 @@ fn a_chain_with_two_answers_is_still_refused_with_its_candidates() {
     assert_eq!(names(c.planned()), vec!["leaf", "middle", "app"]);
     assert_eq!(c.inferred().len(), 1);
 }
+
+#[test]
+fn a_wac_script_wires_the_floats_and_a_broken_one_points_into_the_script() {
+    let add_all = || {
+        let mut c = Composition::new();
+        for (name, world) in [
+            ("app", "app"),
+            ("doubler", "doubler"),
+            ("scaler", "scaler"),
+            ("store", "store"),
+        ] {
+            c.add(name, from_wit(FLOATS, world)).unwrap();
+        }
+        c
+    };
+    let script = r#"package demo:composed;
+
+let store = new demo:store { ... };
+let doubler = new demo:doubler { meter: store.meter, gauge: store.meter.gauge, ... };
+let scaler = new demo:scaler {
+    meter: store.meter,
+    gauge: store.meter.gauge,
+    double: doubler.double,
+    ...
+};
+let app = new demo:app { meter: scaler.meter, ... };
+"#
+    .replace("meter:", "\"demo:floats/meter\":")
+    .replace(".meter", "[\"demo:floats/meter\"]");
+    let mut c = add_all();
+    let wired =
+        crate::wac::wiring("compose.wac", &script, &c, Some("app")).expect("the script resolves");
+    assert_eq!(wired.root, "app");
+    let type_link = wired
+        .links
+        .iter()
+        .find(|l| l.importer == "scaler" && l.import == "gauge")
+        .expect("the type is linked");
+    assert_eq!(type_link.exporter, "store");
+    assert_eq!(type_link.interface.as_deref(), Some("demo:floats/meter"));
+    c.plan_links(&wired.root, wired.links).unwrap();
+    assert_eq!(
+        names(c.planned()),
+        vec!["store", "doubler", "scaler", "app"]
+    );
+    c.encode().expect("the script's wiring encodes");
+
+    // A component the project lacks, at its place in the script.
+    let c = add_all();
+    let err = crate::wac::wiring(
+        "compose.wac",
+        "package x:y;\nlet a = new demo:nobody { ... };\nexport a...;\n",
+        &c,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains("`demo:nobody` names no component"),
+        "{err}"
+    );
+    assert_eq!(err.labels.len(), 1);
+    assert_eq!(err.labels[0].offset(), "package x:y;\nlet a = new ".len());
+    // A syntax error, said by wac, at its place.
+    let err = crate::wac::wiring("compose.wac", "package x:y;\nlet = ;\n", &c, None).unwrap_err();
+    assert!(!err.labels.is_empty(), "{err:?}");
+}

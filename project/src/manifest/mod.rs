@@ -41,7 +41,7 @@ pub(super) fn budget(at: &Locator<'_>, value: &Spanned<String>) -> Result<Budget
 }
 
 /// The keys compose.toml knows, for the help of an unknown one.
-const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, http, stdin, stdout, stderr); [compose] root, wire, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
+const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, http, stdin, stdout, stderr); [compose] root, wire, wac, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
 
 /// A checked manifest. Paths are absolute.
 #[derive(Debug, Clone)]
@@ -60,6 +60,9 @@ pub struct Manifest {
     pub root: Option<String>,
     /// `[compose] wire`: which component provides an import, for all importers or one.
     pub wiring: Wiring,
+    /// `[compose] wac`, or the one `.wac` file of the project's folder: wac's composition
+    /// script, which wires the components instead of `wire` (absolute).
+    pub wac: Option<PathBuf>,
     /// `[compose] host-imports`: non-WASI imports the result may keep for its host.
     pub host_imports: Vec<String>,
     /// `[run]`: grants every `compose run` of this project gets.
@@ -107,6 +110,76 @@ pub struct ComponentDecl {
     /// `grants = { ... }`: what of the run it may use (a component other than the root gets
     /// nothing unless granted).
     pub grants: ComponentGrants,
+}
+
+/// `[compose] wac`, or the one `.wac` file in the project's folder when `[compose]` names
+/// neither a script nor any wiring.
+fn wac_script(
+    at: &Locator<'_>,
+    compose: Option<&raw::RawCompose>,
+    root_dir: &Path,
+    wiring: &Wiring,
+) -> Result<Option<PathBuf>, ProjectError> {
+    if let Some(named) = compose.and_then(|c| c.wac.as_ref()) {
+        let path = root_dir.join(named.get_ref());
+        if !path.is_file() {
+            return Err(at.error(
+                named.span(),
+                format!("the composition script `{}` does not exist", path.display()),
+                "not found",
+                Some("write the path of a `.wac` file, relative to compose.toml".into()),
+            ));
+        }
+        if wiring.entries().next().is_some() {
+            return Err(at.error(
+                named.span(),
+                "both `wac` and `wire` say which component provides what".into(),
+                "a script",
+                Some("keep one: the script's `new ... { import: other.export }` lines, or `[compose.wire]`".into()),
+            ));
+        }
+        return Ok(Some(path));
+    }
+    if wiring.entries().next().is_some() {
+        return Ok(None);
+    }
+    let scripts: Vec<PathBuf> = std::fs::read_dir(root_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wac") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(match scripts.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    })
+}
+
+/// The root a script names by exporting an instance's exports.
+fn declared_root(
+    at: &Locator<'_>,
+    script: &Path,
+    root_dir: &Path,
+) -> Result<Option<String>, ProjectError> {
+    let source = std::fs::read_to_string(script).map_err(|e| {
+        at.error(
+            0..0,
+            format!(
+                "cannot read the composition script `{}`: {e}",
+                script.display()
+            ),
+            "",
+            None,
+        )
+    })?;
+    let shown = script.strip_prefix(root_dir).unwrap_or(script);
+    Ok(compose_linker::wac::declared_root(
+        &shown.display().to_string(),
+        &source,
+    )?)
 }
 
 /// A size budget (`max-size`) and where it is written.
@@ -237,6 +310,12 @@ impl Manifest {
             Some(c) => wire::parse(&at, &c.wire, &components)?,
             None => Default::default(),
         };
+        let wac = wac_script(&at, compose, &root_dir, &wiring)?;
+        // A script that exports an instance's exports names the root.
+        let root = match (&root, &wac) {
+            (None, Some(script)) => declared_root(&at, script, &root_dir)?,
+            _ => root,
+        };
         let max_size = compose
             .and_then(|c| c.max_size.as_ref())
             .map(|v| budget(&at, v))
@@ -266,6 +345,7 @@ impl Manifest {
             components,
             root,
             wiring,
+            wac,
             wire_spans,
             host_imports: compose.map(|c| c.host_imports.clone()).unwrap_or_default(),
             run,

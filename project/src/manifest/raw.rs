@@ -68,6 +68,7 @@ pub struct RawGrants {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawCompose {
     pub root: Option<Spanned<String>>,
+    pub wac: Option<Spanned<String>>,
     #[serde(default)]
     pub wire: BTreeMap<Spanned<String>, Spanned<RawWire>>,
     #[serde(default)]

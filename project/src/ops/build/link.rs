@@ -32,6 +32,18 @@ pub(super) fn link(
         key.update(&r.digest);
     }
     key.update(format!("{:?}", manifest.wiring));
+    let script = match &manifest.wac {
+        Some(path) => Some((
+            path,
+            std::fs::read_to_string(path).map_err(io(format!("read `{}`", path.display())))?,
+        )),
+        None => None,
+    };
+    if let Some((_, source)) = &script {
+        key.update(source.as_bytes());
+    }
+    // This compose's own build: a newer compose links anew.
+    key.update(compose_fs::exe_stamp());
     key.update(format!("{:?}", manifest.host_imports));
     let grants = manifest.grants();
     key.update(format!("{grants:?}"));
@@ -78,9 +90,21 @@ pub(super) fn link(
             timings: r.timings.clone(),
         });
     }
-    composition
-        .plan(root, &manifest.wiring)
-        .map_err(|e| locate_wiring(manifest, e))?;
+    match &script {
+        Some((path, source)) => {
+            let shown = path
+                .strip_prefix(&manifest.root_dir)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            let wired = compose_linker::wac::wiring(&shown, source, &composition, Some(root))?;
+            cx.tell(BuildEvent::Script { path });
+            composition.plan_links(&wired.root, wired.links)?;
+        }
+        None => composition
+            .plan(root, &manifest.wiring)
+            .map_err(|e| locate_wiring(manifest, e))?,
+    }
     cx.tell(BuildEvent::Linking { root });
     for (import, chain) in chains(composition.inferred(), composition.links()) {
         cx.tell(BuildEvent::Wired {

@@ -55,6 +55,8 @@ pub enum BuildEvent<'a> {
     },
     /// An artifact is being pulled from a registry (or taken from the cache).
     Pulling { what: &'a str },
+    /// The components are wired as a `.wac` composition script says.
+    Script { path: &'a std::path::Path },
     /// The composition is being linked.
     Linking { root: &'a str },
     /// Nothing wired `import`, several components export it, and exactly one assignment used
