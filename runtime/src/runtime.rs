@@ -85,6 +85,10 @@ impl Runtime {
         // The component-model features compose accepts everywhere (`compose_wit::features`).
         config.wasm_component_model_map(true);
         config.wasm_component_model_fixed_length_lists(true);
+        // Async functions, streams and futures across a link (what Rust, C and Python
+        // generators emit for `async func`, `stream<T>`, `future<T>`).
+        config.wasm_component_model_async(true);
+        config.wasm_component_model_error_context(true);
         if let Some(stack) = limits.max_stack {
             config.max_wasm_stack(stack);
         }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod async_flow;
 mod broken;
 mod build;
 mod build_modes;

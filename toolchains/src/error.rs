@@ -26,6 +26,17 @@ pub enum ToolchainError {
         output: String,
     },
 
+    /// A component's world needs the component model's async, which its language's
+    /// generator cannot build here.
+    #[error("component `{component}`: {why}, and compose cannot build the component model's async for it in {language}")]
+    #[diagnostic(code(compose::toolchain::no_async), help("{help}"))]
+    NoAsync {
+        component: String,
+        language: Language,
+        why: String,
+        help: String,
+    },
+
     /// A Go component lacks a function its world exports.
     #[error("component `{component}`: the world exports `{function}`, but package `{package}` does not define it\n{output}")]
     #[diagnostic(

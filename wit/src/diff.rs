@@ -208,7 +208,24 @@ impl Differ<'_> {
             match (before, after) {
                 (Some(old_f), Some(new_f)) => {
                     let (before, after) = (signature(self.old, old_f), signature(self.new, new_f));
-                    if before != after {
+                    // Sync or async is part of a function's type: a component built against
+                    // one links to no component built against the other.
+                    let only_async = before.trim_start_matches("async ")
+                        == after.trim_start_matches("async ")
+                        && old_f.kind.is_async() != new_f.kind.is_async();
+                    if only_async {
+                        let (was, is) = match new_f.kind.is_async() {
+                            true => ("sync", "async"),
+                            false => ("async", "sync"),
+                        };
+                        self.push(
+                            &item,
+                            ChangeKind::Changed,
+                            Some(format!("{was} → {is} ({before} → {after}): the function's type, so every caller and implementer is rebuilt")),
+                            Breaking,
+                            Breaking,
+                        );
+                    } else if before != after {
                         self.push(
                             &item,
                             ChangeKind::Changed,

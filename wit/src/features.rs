@@ -6,18 +6,22 @@
 use wasmparser::WasmFeatures;
 
 /// What the embedded Wasmtime runs: the WebAssembly 3.0 core set without the proposals this
-/// build of it leaves out (GC types, exceptions, threads), the component model, and its map
-/// and fixed-length-list types; component-model async is not enabled.
+/// build of it leaves out (GC types, exceptions, threads), the component model, its map and
+/// fixed-length-list types, and its async (async functions, streams, futures, error
+/// contexts; not the stackful or threading additions).
 pub fn features() -> WasmFeatures {
     (WasmFeatures::WASM3
         | WasmFeatures::WIDE_ARITHMETIC
         | WasmFeatures::COMPONENT_MODEL
         | WasmFeatures::CM_FIXED_LENGTH_LISTS
-        | WasmFeatures::CM_MAP)
+        | WasmFeatures::CM_MAP
+        | WasmFeatures::CM_ASYNC
+        | WasmFeatures::CM_ERROR_CONTEXT)
         & !(WasmFeatures::GC_TYPES
             | WasmFeatures::EXCEPTIONS
             | WasmFeatures::THREADS
-            | WasmFeatures::CM_ASYNC)
+            | WasmFeatures::CM_ASYNC_STACKFUL
+            | WasmFeatures::CM_THREADING)
 }
 
 /// A validator for [`features`].

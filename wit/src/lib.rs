@@ -7,6 +7,7 @@
 //! - [`diff`] lists what changed between two versions of a package, and whom it breaks.
 //! - [`names`] classifies import and export names (WASI or not, interface or function).
 
+pub mod asyncs;
 pub mod compare;
 pub mod contract;
 pub mod decode;

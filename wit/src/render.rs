@@ -10,7 +10,8 @@ pub fn signature(r: &Resolve, f: &Function) -> String {
         .iter()
         .map(|p| format!("{}: {}", p.name, type_name(r, &p.ty)))
         .collect();
-    let mut out = format!("func({})", params.join(", "));
+    let asynchronous = if f.kind.is_async() { "async " } else { "" };
+    let mut out = format!("{asynchronous}func({})", params.join(", "));
     if let Some(ty) = &f.result {
         out.push_str(&format!(" -> {}", type_name(r, ty)));
     }

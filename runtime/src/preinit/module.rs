@@ -1,10 +1,10 @@
 //! Pre-initialization of a reactor core module: its `_initialize` runs under WASI preview 1
 //! with nothing granted, watched for what it reads from the host.
 
-use wasmtime_wizer::ValType;
 use wasmtime::{Caller, Extern, ExternType, Linker, Module, Store, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wizer::ValType;
 use wasmtime_wizer::{InstanceState, SnapshotVal, Wizer};
 
 use super::{isolated, refused, validated, Preinitialized, StartUpRead, PREINIT_LIMITS};

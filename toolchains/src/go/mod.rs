@@ -61,6 +61,7 @@ fn go_command(go: &Path, stage: &Path) -> Command {
 }
 
 pub fn build(input: &BuildInput<'_>, tools: &Tools) -> Result<Built, ToolchainError> {
+    refuse_async(input.name, &input.wit.resolve, input.world)?;
     let go = find_go(input.name, tools)?;
     let pkg_dir = ensure_go_pkg(tools)?;
     let stage = input.work_dir.join("go-src");
@@ -133,6 +134,25 @@ fn explain_missing_export(error: ToolchainError) -> ToolchainError {
             output: failed.output,
         },
     )
+}
+
+/// wit-bindgen-go's async glue parks goroutines through `runtime.wasiOnIdle`, which the
+/// standard Go compiler does not have (golang/go#76775 is still open; componentize-go builds
+/// with a patched Go that no registry here offers): an async world is refused up front.
+pub(crate) fn refuse_async(
+    component: &str,
+    resolve: &Resolve,
+    world: WorldId,
+) -> Result<(), ToolchainError> {
+    match compose_wit::asyncs::first_async(resolve, world) {
+        None => Ok(()),
+        Some(why) => Err(ToolchainError::NoAsync {
+            component: component.to_string(),
+            language: Language::Go,
+            why,
+            help: "wit-bindgen-go's async code needs `runtime.wasiOnIdle`, which the standard Go compiler does not have yet (golang/go#76775): implement this world in Rust, C or Python, or keep the Go component's world synchronous".into(),
+        }),
+    }
 }
 
 fn find_go(component: &str, tools: &Tools) -> Result<PathBuf, ToolchainError> {
