@@ -38,9 +38,28 @@ fn main() {
     compose_build_support::write_embedded(
         "wasi_wit.rs",
         "WASI_WIT",
-        "The WASI packages the runtime provides: (file name, WIT).",
+        "The WASI 0.2 packages the runtime provides: (file name, WIT).",
         &deps,
         &files,
+    );
+    // WASI 0.3, which the HTTP crate serves (`wasi:http/handler`): its packages beside 0.2's.
+    let p3 = compose_build_support::crate_dir("wasmtime-wasi-http")
+        .join("src")
+        .join("p3")
+        .join("wit");
+    let mut p3_files: Vec<PathBuf> = std::fs::read_dir(p3.join("deps"))
+        .expect("wasmtime-wasi-http ships its WASI 0.3 WIT")
+        .flatten()
+        .map(|e| PathBuf::from("deps").join(e.file_name()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wit"))
+        .collect();
+    p3_files.sort();
+    compose_build_support::write_embedded(
+        "wasi_p3_wit.rs",
+        "WASI_P3_WIT",
+        "The WASI 0.3 packages the runtime provides: (file name, WIT).",
+        &p3,
+        &p3_files,
     );
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -12,6 +12,8 @@ use crate::{Composition, LinkError};
 pub struct Host {
     /// The WASI 0.2 version its runtime implements, `(0, 2, 12)`; `None` accepts any.
     pub wasi: Option<(u64, u64, u64)>,
+    /// Another WASI version it implements beside it (WASI 0.3, `(0, 3, 0)`), if any.
+    pub wasi_next: Option<(u64, u64, u64)>,
     /// Non-WASI imports it provides (`[compose] host-imports`).
     pub provides: Vec<String>,
 }
@@ -34,12 +36,24 @@ impl Composition {
                     else {
                         continue;
                     };
-                    if ma != major || mi != minor || pa > patch {
+                    let runs =
+                        |(ma2, mi2, pa2): (u64, u64, u64)| ma == ma2 && mi == mi2 && pa <= pa2;
+                    if !runs((major, minor, patch)) && !host.wasi_next.is_some_and(runs) {
+                        let (host_versions, range) = match host.wasi_next {
+                            Some((a, b, c)) => (
+                                format!("{major}.{minor}.{patch} and {a}.{b}.{c}"),
+                                format!("{major}.{minor}.0 to {major}.{minor}.{patch}, or {a}.{b}.0 to {a}.{b}.{c}"),
+                            ),
+                            None => (
+                                format!("{major}.{minor}.{patch}"),
+                                format!("{major}.{minor}.0 to {major}.{minor}.{patch}"),
+                            ),
+                        };
                         return Err(LinkError::WasiVersion {
                             component: part.name.clone(),
                             import: import.name.clone(),
-                            host: format!("{major}.{minor}.{patch}"),
-                            range: format!("{major}.{minor}.0 to {major}.{minor}.{patch}"),
+                            host: host_versions,
+                            range,
                         });
                     }
                 }

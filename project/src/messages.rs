@@ -118,8 +118,8 @@ pub enum Message<'a> {
         success: bool,
         problem: Option<String>,
     },
-    /// `compose serve` listens.
-    Serving { url: String },
+    /// `compose serve` listens, serving `interface` (`wasi:http/handler@0.3`, ...).
+    Serving { url: String, interface: String },
     /// A request `compose serve` answered (the access log).
     Request {
         method: &'a str,

@@ -49,11 +49,39 @@ pub use store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 pub use wasmtime::component::Val as Value;
 
 include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
+include!(concat!(env!("OUT_DIR"), "/wasi_p3_wit.rs"));
+
+/// The WASI packages the runtime provides that WIT naming `wit` needs, under file names of
+/// their own (`cli.wit`, `p3-cli.wit`): 0.3's when it names a `@0.3` version, 0.2's when it
+/// names another (only what it names, so that bindings see one version of a package).
+pub fn host_wit(wit: &str) -> Vec<(String, &'static str)> {
+    let p3 = wit.contains("@0.3");
+    let p2 = !p3 || wit.contains("@0.2");
+    let p2_files = WASI_WIT
+        .iter()
+        .filter(|_| p2)
+        .map(|(name, text)| (name.to_string(), *text));
+    let p3_files = WASI_P3_WIT
+        .iter()
+        .filter(|_| p3)
+        .map(|(name, text)| (format!("p3-{}", name.trim_start_matches("deps/")), *text));
+    p2_files.chain(p3_files).collect()
+}
 
 /// The WASI 0.2 version the runtime implements (`0.2.12`), read from [`WASI_WIT`]. Components
 /// importing any 0.2 version up to it run; Wasmtime's linker matches them by semver.
 pub fn wasi_version() -> Option<(u64, u64, u64)> {
-    WASI_WIT.iter().find_map(|(_, text)| {
+    version_of(WASI_WIT)
+}
+
+/// The WASI 0.3 version the runtime implements beside 0.2 (`0.3.0`), read from
+/// [`WASI_P3_WIT`]: what `compose serve` serves a `wasi:http/handler` of.
+pub fn wasi_p3_version() -> Option<(u64, u64, u64)> {
+    version_of(WASI_P3_WIT)
+}
+
+fn version_of(packages: &[(&str, &str)]) -> Option<(u64, u64, u64)> {
+    packages.iter().find_map(|(_, text)| {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with("package wasi:"))?;

@@ -26,6 +26,7 @@ mod sandbox;
 mod serve;
 mod serve_grants;
 mod serve_hostile;
+mod serve_p3;
 mod stale;
 mod test_cmd;
 mod wasi_probe;

@@ -23,7 +23,7 @@ pub mod text;
 
 pub use error::{InvalidWit, WitError};
 pub use features::{features, is_feature_error, validator};
-pub use project::{missing_packages, ProjectWit};
+pub use project::{missing_packages, own_text, ProjectWit};
 
 /// The wit-parser this crate is built on, re-exported so that every other crate of the
 /// workspace names the very same `Resolve` type.

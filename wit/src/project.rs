@@ -273,6 +273,25 @@ fn parsed_missing_packages(dir: &Path) -> Vec<String> {
     missing
 }
 
+/// The text of the `.wit` files of a folder (not of its `deps/`): what it names, to choose
+/// the host's WASI packages it needs. A file (`compose wit check FILE.wit`) is read alone.
+pub fn own_text(dir: &Path) -> String {
+    if dir.is_file() {
+        return std::fs::read_to_string(dir).unwrap_or_default();
+    }
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wit"))
+                .filter_map(|p| std::fs::read_to_string(p).ok())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,9 @@ pub struct Args {
     /// The language of its components: rust, go, c or python.
     #[arg(long, value_parser = |s: &str| s.parse::<Language>())]
     lang: Language,
-    /// `command` (a program calling a library, for `compose run`) or `http` (an HTTP handler
-    /// calling a library, for `compose serve`).
+    /// `command` (a program calling a library, for `compose run`), `http` (an HTTP handler
+    /// calling a library, for `compose serve`) or `http-p3` (a WASI 0.3 HTTP handler, in
+    /// Rust or Python, calling a library in LANG).
     #[arg(long, default_value = "command", value_parser = |s: &str| s.parse::<ops::Template>())]
     template: ops::Template,
     /// Where to create it (default: the current folder).
@@ -29,7 +30,9 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     );
     let next = match args.template {
         ops::Template::Command => "compose build && compose run -- you",
-        ops::Template::Http => "compose serve, then open http://127.0.0.1:8080/hello?name=you",
+        ops::Template::Http | ops::Template::HttpP3 => {
+            "compose serve, then open http://127.0.0.1:8080/hello?name=you"
+        }
     };
     eprintln!("             next: cd {} && {next}", dir.display());
     Ok(0)

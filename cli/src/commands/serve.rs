@@ -228,14 +228,17 @@ fn component_file(target: &str, home: &ComposeHome, offline: bool) -> miette::Re
 
 fn print(notice: &ServeNotice) {
     match notice {
-        ServeNotice::Server(ServeEvent::Listening { addr }) => {
+        ServeNotice::Server(ServeEvent::Listening { addr, interface }) => {
             let url = format!("http://{addr}");
             if json() {
-                emit(&Message::Serving { url: url.clone() });
+                emit(&Message::Serving {
+                    url: url.clone(),
+                    interface: interface.clone(),
+                });
             }
             status(
                 "Serving",
-                &format!("{url} (a fresh instance per request; Ctrl-C stops)"),
+                &format!("{url} ({interface}; a fresh instance per request; Ctrl-C stops)"),
             );
         }
         ServeNotice::Server(ServeEvent::Request(log)) => {

@@ -137,11 +137,13 @@ fn unmatched_imports_are_left_for_the_host_and_checked() {
     assert!(err.contains("imports interface `demo:x/k`"), "{err}");
     let host = Host {
         wasi: Some((0, 2, 12)),
+        wasi_next: None,
         provides: vec!["demo:x/k".into()],
     };
     c.check_host(&host).unwrap();
     let newer = Host {
         wasi: Some((0, 2, 0)),
+        wasi_next: None,
         ..host
     };
     c.check_host(&newer).unwrap();

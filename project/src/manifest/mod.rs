@@ -420,9 +420,11 @@ impl Manifest {
     /// The project's WIT. WASI packages it names and does not carry are added to its
     /// `deps/` from the runtime's own (the version compose runs).
     pub fn load_wit(&self) -> Result<compose_wit::ProjectWit, ProjectError> {
+        let host = compose_runtime::host_wit(&compose_wit::own_text(&self.wit_dir));
+        let host: Vec<(&str, &str)> = host.iter().map(|(n, t)| (n.as_str(), *t)).collect();
         Ok(compose_wit::ProjectWit::load_with_host(
             &self.wit_dir,
-            compose_runtime::WASI_WIT,
+            &host,
         )?)
     }
 

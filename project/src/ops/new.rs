@@ -1,4 +1,4 @@
-//! `compose new NAME --lang LANG [--template command|http]`: a project whose `compose build &&
+//! `compose new NAME --lang LANG [--template command|http|http-p3]`: a project whose `compose build &&
 //! compose run` (or `compose serve`) works at once: a greeter library and a command (or an HTTP
 //! handler) that calls it, from `templates/`.
 
@@ -20,6 +20,10 @@ pub enum Template {
     /// An HTTP handler (`wasi:http/incoming-handler`) calling a greeter library
     /// (`compose serve`).
     Http,
+    /// A WASI 0.3 HTTP handler (`wasi:http/handler`, an async function) calling a greeter
+    /// library in the chosen language; the handler is in that language too where its
+    /// generator writes WASI 0.3's async exports (Rust, Python), else in Rust.
+    HttpP3,
 }
 
 impl std::str::FromStr for Template {
@@ -28,8 +32,9 @@ impl std::str::FromStr for Template {
         match s {
             "command" => Ok(Self::Command),
             "http" => Ok(Self::Http),
+            "http-p3" => Ok(Self::HttpP3),
             _ => Err(format!(
-                "`{s}` is not a template: `command` (a program calling a library) or `http` (an HTTP handler calling a library)"
+                "`{s}` is not a template: `command` (a program calling a library), `http` (an HTTP handler calling a library) or `http-p3` (a WASI 0.3 HTTP handler calling a library)"
             )),
         }
     }
@@ -47,6 +52,22 @@ fn layers(template: Template, lang: &str) -> Vec<(String, &'static str)> {
             ("http/common/".into(), ""),
             (format!("http/{lang}/"), ""),
         ],
+        Template::HttpP3 => vec![
+            ("common/".into(), ""),
+            (format!("{lang}/"), "greeter/"),
+            ("http-p3/common/".into(), ""),
+            (format!("http-p3/{}/", p3_handler_language(lang)), ""),
+        ],
+    }
+}
+
+/// The language of a WASI 0.3 handler for a project in `lang`: its own where the generator
+/// writes async exports; Rust where it does not (wit-bindgen-go's async needs a runtime hook
+/// Go lacks; wit-bindgen-c's callback ABI leaves the event loop to the program).
+fn p3_handler_language(lang: &str) -> &str {
+    match lang {
+        "rust" | "python" => lang,
+        _ => "rust",
     }
 }
 
@@ -90,7 +111,12 @@ pub fn new_project(
         .tempdir_in(parent)
         .map_err(|e| ProjectError::io(format!("create a folder in `{}`", parent.display()), e))?;
     let snake = name.replace('-', "_");
-    let fill = |text: &str| text.replace("{{name}}", name).replace("{{snake}}", &snake);
+    let fill = |text: &str| {
+        text.replace("{{name}}", name)
+            .replace("{{snake}}", &snake)
+            .replace("{{lang}}", lang_dir)
+            .replace("{{handler}}", p3_handler_language(lang_dir))
+    };
     for (prefix, part) in layers(template, lang_dir) {
         for (path, contents) in TEMPLATE_FILES {
             let Some(rel) = path.strip_prefix(prefix.as_str()) else {
@@ -174,6 +200,33 @@ mod tests {
                     || f.ends_with("main.c")),
                 "{lang}: {files:?}"
             );
+            assert!(
+                files.iter().any(|f| f.starts_with("greeter")),
+                "{lang}: {files:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_wasi_0_3_handler_calls_a_library_in_any_language() {
+        for lang in ["rust", "go", "c", "python"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir =
+                new_project(tmp.path(), "web", lang.parse().unwrap(), Template::HttpP3).unwrap();
+            let manifest = std::fs::read_to_string(dir.join("compose.toml")).unwrap();
+            assert!(
+                manifest.contains(&format!("language = \"{lang}\"\npath = \"greeter\"")),
+                "{lang}: {manifest}"
+            );
+            let handler = if lang == "python" {
+                "app/app.py"
+            } else {
+                "app/src/lib.rs"
+            };
+            assert!(dir.join(handler).is_file(), "{lang}");
+            let wit = std::fs::read_to_string(dir.join("wit/world.wit")).unwrap();
+            assert!(wit.contains("include wasi:http/service@0.3.0"), "{lang}");
+            let files = compose_fs::source_files(&dir).unwrap();
             assert!(
                 files.iter().any(|f| f.starts_with("greeter")),
                 "{lang}: {files:?}"

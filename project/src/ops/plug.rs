@@ -56,6 +56,7 @@ pub fn plug(app: &Path, plugs: &[PathBuf]) -> Result<Plugged, ProjectError> {
     composition
         .check_host(&Host {
             wasi: compose_runtime::wasi_version(),
+            wasi_next: compose_runtime::wasi_p3_version(),
             provides: Vec::new(),
         })
         .map_err(|e| for_plugs(e, &names))?;

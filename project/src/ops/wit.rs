@@ -34,7 +34,9 @@ pub fn load_wit_source(path: &Path) -> Result<LoadedWit, ProjectError> {
         });
     }
     if path.is_dir() {
-        let wit = ProjectWit::load_reading_only(path, compose_runtime::WASI_WIT)?;
+        let host = compose_runtime::host_wit(&compose_wit::own_text(path));
+        let host: Vec<(&str, &str)> = host.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        let wit = ProjectWit::load_reading_only(path, &host)?;
         return Ok(LoadedWit {
             resolve: wit.resolve,
             package: wit.package,

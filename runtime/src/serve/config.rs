@@ -118,8 +118,8 @@ impl fmt::Display for Closed {
 /// What a server reports while it runs.
 #[derive(Debug, Clone)]
 pub enum ServeEvent {
-    /// It listens on this address.
-    Listening { addr: SocketAddr },
+    /// It listens on this address, serving this interface (`wasi:http/handler@0.3`, ...).
+    Listening { addr: SocketAddr, interface: String },
     /// A request ended.
     Request(AccessLog),
     /// A client's connection was closed by the server, and why.

@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use tokio::sync::oneshot;
 use wasmtime::component::Resource;
-use wasmtime::{Store, UpdateDeadline};
+use wasmtime::{AsContextMut, Store, UpdateDeadline};
+use wasmtime_wasi_http::handler::{Prepared, Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
@@ -167,11 +169,25 @@ struct Instance {
 struct Run {
     handler: Arc<Handler>,
     store: Store<State>,
-    incoming: Resource<HostIncomingRequest>,
-    out: Resource<HostResponseOutparam>,
+    call: Call,
     /// The status the guest set, read by the log when the instance ends (after its body).
     status: Arc<AtomicU16>,
     ended: oneshot::Sender<Result<(), RunError>>,
+}
+
+/// The call a handler of each WASI version gets.
+enum Call {
+    /// `incoming-handler.handle(request, response-outparam)`: the response comes back
+    /// through the out-parameter's callback.
+    P2 {
+        incoming: Resource<HostIncomingRequest>,
+        out: Resource<HostResponseOutparam>,
+    },
+    /// `handler.handle: async func(request) -> result<response, error-code>`.
+    P3 {
+        request: Box<Request<Incoming>>,
+        sent: oneshot::Sender<Sent>,
+    },
 }
 
 /// Why a request's sandbox could not be set up: its status, the log's words, the client's.
@@ -182,7 +198,7 @@ impl Instance {
         let handler = shared.handler();
         let limits = &shared.config.limits;
         let mut store = new_store(
-            handler.pre.engine(),
+            &handler.engine,
             "serve",
             &shared.config.grants,
             limits,
@@ -199,34 +215,42 @@ impl Instance {
         yield_until(&mut store, limits.wall_clock(), shared.stopping.clone());
         let status = Arc::new(AtomicU16::new(0));
         let (sent, response) = oneshot::channel();
-        let set = status.clone();
-        let ids = (|| -> wasmtime::Result<_> {
-            let mut http = store.data_mut().http();
-            let incoming = http.new_incoming_request(Scheme::Http, request)?;
-            let out = http.new_response_outparam_from_callback(move |r| {
-                let code = match &r {
-                    Ok(resp) => resp.status().as_u16(),
-                    Err(_) => 500,
-                };
-                set.store(code, Ordering::SeqCst);
-                let _ = sent.send(r);
-            })?;
-            Ok((incoming, out))
-        })();
-        let (incoming, out) = ids.map_err(|e| {
-            (
-                StatusCode::BAD_REQUEST,
-                format!("{e:#}"),
-                "the request could not be read",
-            )
-        })?;
+        let call = match &handler.pre {
+            ProxyPre::P2(_) => {
+                let set = status.clone();
+                let ids = (|| -> wasmtime::Result<_> {
+                    let mut http = store.data_mut().http();
+                    let incoming = http.new_incoming_request(Scheme::Http, request)?;
+                    let out = http.new_response_outparam_from_callback(move |r| {
+                        let code = match &r {
+                            Ok(resp) => resp.status().as_u16(),
+                            Err(_) => 500,
+                        };
+                        set.store(code, Ordering::SeqCst);
+                        let _ = sent.send(r);
+                    })?;
+                    Ok((incoming, out))
+                })();
+                let (incoming, out) = ids.map_err(|e| {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        format!("{e:#}"),
+                        "the request could not be read",
+                    )
+                })?;
+                Call::P2 { incoming, out }
+            }
+            ProxyPre::P3(_) => Call::P3 {
+                request: Box::new(request),
+                sent,
+            },
+        };
         let (ended_tx, ended) = oneshot::channel();
         Ok(Self {
             run: Run {
                 handler,
                 store,
-                incoming,
-                out,
+                call,
                 status,
                 ended: ended_tx,
             },
@@ -271,14 +295,23 @@ impl Run {
     async fn run(mut self, shared: &Shared) -> Outcome {
         let limits = &shared.config.limits;
         let what = self.handler.what.clone();
-        let (store, handler) = (&mut self.store, &self.handler);
-        let (incoming, out) = (self.incoming, self.out);
+        let (store, handler, status) = (&mut self.store, &self.handler, &self.status);
         let call = async {
             let proxy = handler.pre.instantiate_async(&mut *store).await?;
-            proxy
-                .wasi_http_incoming_handler()
-                .call_handle(&mut *store, incoming, out)
-                .await
+            match (self.call, &proxy) {
+                (Call::P2 { incoming, out }, Proxy::P2(proxy)) => {
+                    proxy
+                        .wasi_http_incoming_handler()
+                        .call_handle(&mut *store, incoming, out)
+                        .await
+                }
+                (Call::P3 { request, sent }, _) => {
+                    respond_p3(store, &proxy, *request, sent, status).await
+                }
+                _ => Err(wasmtime::format_err!(
+                    "the handler's WASI version changed under a request"
+                )),
+            }
         };
         let returned = match limits.wall_clock() {
             Some(bound) => tokio::time::timeout(bound, call).await.ok(),
@@ -304,6 +337,42 @@ impl Run {
             ended: self.ended,
         }
     }
+}
+
+/// A WASI 0.3 handler's request: `handle` called concurrently in the store's event loop,
+/// its response sent on as soon as it returns one, and the loop kept going until the guest
+/// has nothing left to do (it writes the body after returning the response).
+async fn respond_p3(
+    store: &mut Store<State>,
+    proxy: &Proxy,
+    request: Request<Incoming>,
+    sent: oneshot::Sender<Sent>,
+    status: &AtomicU16,
+) -> wasmtime::Result<()> {
+    let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let prepared = Prepared::new(
+        store.as_context_mut(),
+        proxy,
+        request,
+        <State as WasiHttpView>::http,
+        tx,
+    )?;
+    store
+        .run_concurrent(async |accessor| -> wasmtime::Result<()> {
+            let answered = prepared.run(accessor, std::future::pending()).await;
+            let response = match rx.await {
+                Ok(Ok(response)) => response,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return answered.map(|_| ()),
+            };
+            status.store(response.status().as_u16(), Ordering::SeqCst);
+            let _ = sent.send(Ok(response));
+            answered?;
+            std::future::poll_fn(|cx| accessor.poll_no_interesting_tasks(cx)).await;
+            Ok(())
+        })
+        .await?
 }
 
 impl Outcome {

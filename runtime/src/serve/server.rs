@@ -39,6 +39,14 @@ impl Reloader {
         *current = Arc::new(handler);
     }
 
+    /// The handler new requests get.
+    fn current(&self) -> Arc<Handler> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Stops the server as Ctrl-C would.
     pub fn stop(&self) {
         self.stop.notify_one();
@@ -124,8 +132,7 @@ impl Server {
             .current
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .pre
-            .engine()
+            .engine
             .clone();
         let ticker = Ticker::start(engine).map_err(engine_error)?;
         let events: Events = Arc::new(events);
@@ -146,13 +153,17 @@ impl Server {
                 help: "this system does not allow a non-blocking listener".into(),
             })?;
         let limits = self.config.connections;
+        let interface = self.reloader.current().interface();
         let shared = Arc::new(Shared::new(
             self.config,
             self.reloader.current.clone(),
             events.clone(),
             guests,
         ));
-        events(&ServeEvent::Listening { addr: self.addr });
+        events(&ServeEvent::Listening {
+            addr: self.addr,
+            interface,
+        });
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut http = hyper::server::conn::http1::Builder::new();
         http.keep_alive(true);

@@ -114,6 +114,7 @@ pub(super) fn link(
     }
     let host = Host {
         wasi: compose_runtime::wasi_version(),
+        wasi_next: compose_runtime::wasi_p3_version(),
         provides: manifest.host_imports.clone(),
     };
     composition.check_host(&host)?;
