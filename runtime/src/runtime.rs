@@ -22,6 +22,7 @@ const MAX_COMPONENT_SIZE: u64 = 1 << 30;
 pub struct Runtime {
     engine: Engine,
     cache: Option<Cache>,
+    allocation: Allocation,
 }
 
 /// A compiled component, ready to instantiate.
@@ -36,6 +37,42 @@ impl Loaded {
     /// The compiled component (for embedders and benchmarks that use Wasmtime directly).
     pub fn component(&self) -> &Component {
         &self.component
+    }
+
+    /// The memories and tables one instance of it takes.
+    pub fn shape(&self) -> Shape {
+        let needs = self.component.resources_required();
+        match needs {
+            Some(needs) => Shape {
+                memories: needs.num_memories.max(1),
+                tables: needs.num_tables.max(1),
+            },
+            // It imports a resource whose needs are not known until linked: any.
+            None => Shape::ANY,
+        }
+    }
+}
+
+/// The memories and tables an instance of a component takes: what a pool reserves for
+/// each instance it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Linear memories (each reserves 4 GiB of address space in a pool).
+    pub memories: u32,
+    /// Tables.
+    pub tables: u32,
+}
+
+impl Shape {
+    /// Room for a composed multi-language component of any make-up compose builds.
+    pub const ANY: Shape = Shape {
+        memories: 8,
+        tables: 32,
+    };
+
+    /// Whether an instance of `shape` fits where one of `self` does.
+    pub fn holds(&self, shape: Shape) -> bool {
+        shape.memories <= self.memories && shape.tables <= self.tables
     }
 }
 
@@ -57,8 +94,10 @@ pub enum Allocation {
     /// choice for one run.
     OnDemand,
     /// Reserved once for this many instances alive at a time and reused: no mapping per
-    /// instance, the right choice for many short-lived instances.
-    Pooled { instances: u32 },
+    /// instance, the right choice for many short-lived instances. Each slot holds an
+    /// instance of `shape`: a pool sized to the component it serves ([`Loaded::shape`])
+    /// holds 10,000 instances where [`Shape::ANY`] does not.
+    Pooled { instances: u32, shape: Shape },
 }
 
 impl Runtime {
@@ -75,8 +114,11 @@ impl Runtime {
         allocation: Allocation,
     ) -> Result<Self, RunError> {
         let mut config = Config::new();
-        if let Allocation::Pooled { instances } = allocation {
-            config.allocation_strategy(pool(instances, limits));
+        if let Allocation::Pooled { instances, shape } = allocation {
+            config.allocation_strategy(pool(instances, shape, limits));
+            // Zeroing with nothing kept resident gives a stack's pages back when its
+            // request ends.
+            config.async_stack_zeroing(instances > KEEP_STACKS_UP_TO);
         }
         // Checking an epoch counter at loop heads and calls is what makes `--timeout` work;
         // its cost is a load and a compare.
@@ -92,11 +134,27 @@ impl Runtime {
         if let Some(stack) = limits.max_stack {
             config.max_wasm_stack(stack);
         }
-        let engine = Engine::new(&config).map_err(|e| RunError::Engine {
-            message: format!("{e:#}"),
+        let engine = Engine::new(&config).map_err(|e| match allocation {
+            Allocation::Pooled { instances, shape } => RunError::Pool {
+                instances,
+                memories: shape.memories,
+                message: format!("{e:#}"),
+            },
+            Allocation::OnDemand => RunError::Engine {
+                message: format!("{e:#}"),
+            },
         })?;
         let cache = cache_dir.map(|dir| Cache::new(dir, &engine));
-        Ok(Self { engine, cache })
+        Ok(Self {
+            engine,
+            cache,
+            allocation,
+        })
+    }
+
+    /// How its instances get their memories and tables.
+    pub fn allocation(&self) -> Allocation {
+        self.allocation
     }
 
     /// The compiled-code cache, if any.
@@ -227,44 +285,79 @@ impl Runtime {
     }
 }
 
-/// A pool for `instances` components alive at once, each with up to the core instances,
-/// memories and tables of a composed multi-language component.
-/// Stacks and tables kept resident between pooled instances: reset by a `memset`, cheaper
-/// than page faults for the few pages an instance touches.
-const KEEP_RESIDENT: usize = 128 << 10;
-/// Linear memory kept resident when the kernel reports which pages an instance dirtied
-/// (Linux >= 6.7, `PAGEMAP_SCAN`): only those are reset, so the next instance in the slot
-/// takes no page faults (a Rust call 25 -> 9 us, a Go one 266 -> 121 us). At most this much
-/// per slot...
-const KEEP_RESIDENT_SCANNED: usize = 16 << 20;
-/// ...and at most this much for the whole pool: kept pages stay resident after the requests
-/// that dirtied them are over, so a pool of 1,000 slots must not keep 16 MiB in each (2.3 GB
-/// measured after a burst of 1,000 Go requests).
-const KEEP_RESIDENT_POOL: usize = 256 << 20;
+/// The address space one pooled memory takes (its 4 GiB reservation and guard), and the
+/// part of a 64-bit process's 128 TiB a pool may take.
+const MEMORY_SLOT: u64 = (4 << 30) + (32 << 20);
+const POOL_ADDRESS_SPACE: u64 = 96 << 40;
 
-fn pool(instances: u32, limits: &Limits) -> wasmtime::PoolingAllocationConfig {
+/// How many instances of components with `memories` memories a pool can hold.
+pub(crate) fn instances_that_fit(memories: u32) -> u64 {
+    POOL_ADDRESS_SPACE / (MEMORY_SLOT * u64::from(memories.max(1)))
+}
+
+/// Linear memory kept resident between the instances of a slot when the kernel reports
+/// which pages an instance dirtied (Linux >= 6.7, `PAGEMAP_SCAN`): only those are reset, so
+/// the next instance in the slot takes no page faults (a Rust call 25 -> 9 us, a Go one
+/// 266 -> 121 us; Go requests at 16 connections 0.9k -> 1.9k/s). At most this much per
+/// memory...
+const KEEP_RESIDENT_SLOT: usize = 16 << 20;
+/// ...and at most this much for the whole pool, shared by its instances: kept pages stay
+/// resident after the requests that dirtied them are over (2.3 GB measured after a burst of
+/// 1,000 Go requests when each slot kept 16 MiB).
+const KEEP_RESIDENT_POOL: usize = 256 << 20;
+/// Below this much per instance nothing is kept: a pool that large serves density, not
+/// reuse (a sleeping Rust handler: 75 KiB per request in flight, back to idle after).
+const KEEP_RESIDENT_MIN: usize = 512 << 10;
+/// Tables and fiber stacks are kept as the last request left them (no `madvise` and page
+/// faults per request) in pools up to this many instances; in larger ones they are given
+/// back when a request ends (10,000 sleeping requests otherwise hold 80 MiB of stacks after
+/// the burst).
+const KEEP_STACKS_UP_TO: u32 = 256;
+/// What of a table or a stack is reset by a `memset` rather than given back, in those.
+const KEEP_RESIDENT_SMALL: usize = 128 << 10;
+
+/// How much of each pooled memory is kept resident: the pool's budget shared by its
+/// instances (what an instance dirties is mostly in one memory: Go's heap), nothing when
+/// that is too little to matter.
+fn keep_resident(instances: u32) -> usize {
+    let per_slot = (KEEP_RESIDENT_POOL / instances.max(1) as usize).min(KEEP_RESIDENT_SLOT);
+    if per_slot < KEEP_RESIDENT_MIN {
+        0
+    } else {
+        per_slot & !0xfff
+    }
+}
+
+/// A pool for `instances` components alive at once, each of `shape`.
+fn pool(instances: u32, shape: Shape, limits: &Limits) -> wasmtime::PoolingAllocationConfig {
     let instances = instances.max(1);
+    let small = if instances > KEEP_STACKS_UP_TO {
+        0
+    } else {
+        KEEP_RESIDENT_SMALL
+    };
     let mut pool = wasmtime::PoolingAllocationConfig::new();
     pool.total_component_instances(instances)
         .total_core_instances(instances.saturating_mul(32))
-        .total_memories(instances.saturating_mul(8))
-        .total_tables(instances.saturating_mul(32))
+        .total_memories(instances.saturating_mul(shape.memories))
+        .total_tables(instances.saturating_mul(shape.tables))
         .max_core_instances_per_component(1000)
-        .max_memories_per_component(100)
-        .max_tables_per_component(1000)
+        .max_memories_per_component(shape.memories)
+        .max_tables_per_component(shape.tables)
+        // A request runs on a fiber (a guard page each: the kernel's 65,530 mappings bound
+        // how many can exist).
+        .total_stacks(instances)
         .max_memories_per_module(1)
         .max_tables_per_module(1)
         .table_elements(100_000)
-        .table_keep_resident(KEEP_RESIDENT)
-        .async_stack_keep_resident(KEEP_RESIDENT);
+        .table_keep_resident(small)
+        .async_stack_keep_resident(small);
     // Without the scan, every kept byte is reset on every instance: keep little.
     if wasmtime::PoolingAllocationConfig::is_pagemap_scan_available() {
-        let per_slot =
-            (KEEP_RESIDENT_POOL / instances as usize).clamp(KEEP_RESIDENT, KEEP_RESIDENT_SCANNED);
         pool.pagemap_scan(wasmtime::Enabled::Yes)
-            .linear_memory_keep_resident(per_slot);
+            .linear_memory_keep_resident(keep_resident(instances));
     } else {
-        pool.linear_memory_keep_resident(KEEP_RESIDENT);
+        pool.linear_memory_keep_resident(small);
     }
     if let Some(max) = limits.max_memory {
         pool.max_memory_size(usize::try_from(max).unwrap_or(usize::MAX));
@@ -338,12 +431,63 @@ mod tests {
         (func (export "bump") (result u32) (canon lift (core func $i "bump"))))"#;
 
     #[test]
+    fn a_pool_sized_to_its_component_holds_ten_thousand_where_one_for_any_does_not() {
+        let bytes = wat::parse_str(COUNTER).unwrap();
+        let probe = Runtime::new(None, &Limits::default()).unwrap();
+        let loaded = probe.load("counter", &bytes).unwrap();
+        let shape = loaded.shape();
+        assert_eq!(shape.memories, 1);
+        assert!(Shape::ANY.holds(shape) && !shape.holds(Shape::ANY));
+        let pooled = |shape| {
+            Runtime::with_allocation(
+                None,
+                &Limits::default(),
+                Allocation::Pooled {
+                    instances: 10_000,
+                    shape,
+                },
+            )
+        };
+        let runtime = pooled(shape).unwrap();
+        assert!(runtime.handler(&loaded).is_err(), "not an HTTP handler");
+        let Err(e) = pooled(Shape::ANY) else {
+            panic!("80,000 memories of 4 GiB fit in no address space")
+        };
+        assert!(
+            matches!(
+                e,
+                RunError::Pool {
+                    instances: 10_000,
+                    memories: 8,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let help = miette::Diagnostic::help(&e).unwrap().to_string();
+        assert!(
+            help.contains("--max-concurrency") && help.contains("3048"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn kept_memory_is_the_pools_budget_shared_and_none_when_too_little() {
+        assert_eq!(keep_resident(1), KEEP_RESIDENT_SLOT);
+        assert_eq!(keep_resident(100), ((256 << 20) / 100) & !0xfff);
+        assert_eq!(keep_resident(1_000), 0);
+    }
+
+    #[test]
     fn no_state_survives_from_one_pooled_instance_to_the_next() {
         let bytes = wat::parse_str(COUNTER).unwrap();
         let runtime = Runtime::with_allocation(
             None,
             &Limits::default(),
-            Allocation::Pooled { instances: 1 },
+            Allocation::Pooled {
+                instances: 1,
+                shape: Shape::ANY,
+            },
         )
         .unwrap();
         let loaded = runtime.load("counter", &bytes).unwrap();

@@ -111,3 +111,34 @@ fn compose_new_http_p3_serves_a_handler_calling_a_library() {
         );
     }
 }
+
+/// The pool is sized to the served component: ten thousand instances of a handler with one
+/// memory fit in the address space (a pool sized for any component could not reserve them),
+/// and a component whose memories do not fit that many is refused at start with how many do.
+#[test]
+fn ten_thousand_instances_fit_a_one_memory_handler_and_too_many_are_refused_with_how_many() {
+    let project = copy_fixture("http-p3");
+    let server = serve(project.path(), &["--max-concurrency", "10000"]);
+    let hello = server.get("/hello");
+    assert_eq!(hello.status, 200, "{hello:?}");
+    drop(server);
+
+    let refused = run(compose()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-concurrency",
+            "10000",
+        ])
+        .arg(crate::serve::served_file()));
+    assert_eq!(refused.code, Some(2), "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("cannot reserve the memory of 10000 instances")
+            && refused.stderr.contains("lower --max-concurrency")
+            && refused.stderr.contains("holds about"),
+        "{refused}"
+    );
+}

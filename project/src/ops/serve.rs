@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use compose_runtime::{Allocation, Limits, Reloader, Runtime, ServeConfig, ServeEvent, Server};
+use compose_runtime::{
+    Allocation, Limits, Loaded, Reloader, Runtime, ServeConfig, ServeEvent, Server, Shape,
+};
 
 use crate::{ComposeHome, Manifest, ProjectError};
 
@@ -73,10 +75,11 @@ pub fn serve(
     notice: impl Fn(&ServeNotice) + Send + Sync + 'static,
 ) -> Result<(), ProjectError> {
     let instances = u32::try_from(request.config.max_concurrency).unwrap_or(u32::MAX);
+    let shape = pool_shape(&request, home)?;
     let runtime = Arc::new(Runtime::with_allocation(
         Some(home.compiled_cache()),
         &request.config.limits,
-        Allocation::Pooled { instances },
+        Allocation::Pooled { instances, shape },
     )?);
     let handler = load_handler(&runtime, &request.path, &request.plugs)?;
     let server = Server::bind(request.addr, handler, request.config)?;
@@ -100,18 +103,38 @@ pub fn serve(
     Ok(served?)
 }
 
+/// The memories and tables the pool holds per instance: the served component's, found with
+/// an engine that reserves nothing (its compiled code comes from the cache, as the server's
+/// will). Every memory of the pool reserves 4 GiB of address space, so a pool sized to the
+/// component holds 10,000 instances where one sized for any component holds about 3,000. Served
+/// with `--watch`, a little room is left for the next version.
+fn pool_shape(request: &ServeRequest, home: &ComposeHome) -> Result<Shape, ProjectError> {
+    let probe = Runtime::new(Some(home.compiled_cache()), &request.config.limits)?;
+    let shape = load(&probe, &request.path, &request.plugs)?.shape();
+    Ok(match request.watch {
+        Some(_) => Shape {
+            memories: shape.memories + 2,
+            tables: shape.tables + 8,
+        },
+        None => shape,
+    })
+}
+
+fn load(runtime: &Runtime, path: &Path, plugs: &[PathBuf]) -> Result<Loaded, ProjectError> {
+    Ok(if plugs.is_empty() {
+        runtime.load_file(path, &mut |_| {})?
+    } else {
+        let plugged = super::plug(path, plugs)?;
+        runtime.load_with(&plugged.name, &plugged.bytes, &mut |_| {})?
+    })
+}
+
 fn load_handler(
     runtime: &Runtime,
     path: &Path,
     plugs: &[PathBuf],
 ) -> Result<compose_runtime::Handler, ProjectError> {
-    let loaded = if plugs.is_empty() {
-        runtime.load_file(path, &mut |_| {})?
-    } else {
-        let plugged = super::plug(path, plugs)?;
-        runtime.load_with(&plugged.name, &plugged.bytes, &mut |_| {})?
-    };
-    Ok(runtime.handler(&loaded)?)
+    Ok(runtime.handler(&load(runtime, path, plugs)?)?)
 }
 
 /// Looks at the sources every [`WATCH_EVERY`]; after a change, rebuilds and swaps.

@@ -200,7 +200,10 @@ mod tests {
         let pooled = Runtime::with_allocation(
             None,
             &Limits::default(),
-            crate::Allocation::Pooled { instances: 2 },
+            crate::Allocation::Pooled {
+                instances: 2,
+                shape: crate::Shape::ANY,
+            },
         )
         .unwrap();
         assert_eq!(ask(&pooled, &snapshot, "starts()"), "1");

@@ -2,7 +2,7 @@
 //! slot, and the rest are refused. Every count is held by a guard, so a request dropped while
 //! it waits (its client went away) or while it runs gives its place back.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -12,6 +12,8 @@ pub(super) struct Admission {
     slots: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     running: Arc<AtomicUsize>,
+    /// Requests admitted since the server started.
+    admitted: AtomicU64,
     max_concurrency: usize,
     max_queue: usize,
 }
@@ -53,6 +55,7 @@ impl Admission {
             slots: Arc::new(Semaphore::new(max_concurrency)),
             waiting: Arc::new(AtomicUsize::new(0)),
             running: Arc::new(AtomicUsize::new(0)),
+            admitted: AtomicU64::new(0),
             max_concurrency,
             max_queue,
         }
@@ -71,6 +74,7 @@ impl Admission {
             }
         };
         self.running.fetch_add(1, Ordering::SeqCst);
+        self.admitted.fetch_add(1, Ordering::SeqCst);
         Ok(Admitted {
             _permit: permit,
             running: self.running.clone(),
@@ -92,6 +96,11 @@ impl Admission {
     /// Requests running now.
     pub(super) fn running(&self) -> usize {
         self.running.load(Ordering::SeqCst)
+    }
+
+    /// Requests admitted since the server started.
+    pub(super) fn admitted(&self) -> u64 {
+        self.admitted.load(Ordering::SeqCst)
     }
 
     /// Stops admitting: waiting requests are refused as [`Refused::Stopping`].

@@ -52,6 +52,18 @@ impl Runtime {
             .exports(self.engine())
             .map(|(name, _)| name.to_string())
             .collect();
+        if let crate::Allocation::Pooled { shape: pool, .. } = self.allocation() {
+            let shape = loaded.shape();
+            if !pool.holds(shape) {
+                return Err(RunError::PoolShape {
+                    what,
+                    memories: shape.memories,
+                    tables: shape.tables,
+                    pool_memories: pool.memories,
+                    pool_tables: pool.tables,
+                });
+            }
+        }
         let p3 = exports.iter().any(|e| e.starts_with(HANDLER_P3));
         if !p3
             && !exports

@@ -11,13 +11,15 @@
 //! (`connection`: slow and idle clients closed), its admission (`admission`: a slot, the
 //! queue, or 503), its instance and outcome (`request`), and what the client is sent when the
 //! handler could not answer (`response`). Guests run on an executor of their own, their
-//! deadlines checked at the ticks of a thread of its own (`clock`).
+//! deadlines checked at the ticks of a thread of its own (`clock`); the allocator's free
+//! memory is given back once a burst is over (`memory`).
 
 mod admission;
 mod clock;
 mod config;
 mod connection;
 mod handler;
+mod memory;
 mod outgoing;
 mod request;
 mod response;

@@ -160,6 +160,7 @@ impl Server {
             events.clone(),
             guests,
         ));
+        tokio::spawn(super::memory::give_back_when_idle(shared.clone()));
         events(&ServeEvent::Listening {
             addr: self.addr,
             interface,

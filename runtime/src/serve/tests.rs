@@ -89,6 +89,7 @@ fn serve(component: &[u8], config: ServeConfig) -> Serving {
         &config.limits,
         crate::Allocation::Pooled {
             instances: config.max_concurrency as u32,
+            shape: crate::Shape::ANY,
         },
     )
     .unwrap();
