@@ -18,6 +18,14 @@ pub struct Host {
     pub provides: Vec<String>,
 }
 
+/// The patches of a WASI release the runtime runs: `0.2.0 to 0.2.12`, or `0.3.0` alone.
+fn patches((major, minor, patch): (u64, u64, u64)) -> String {
+    match patch {
+        0 => format!("{major}.{minor}.0"),
+        _ => format!("{major}.{minor}.0 to {major}.{minor}.{patch}"),
+    }
+}
+
 impl Composition {
     /// Refuses a planned composition that leaves the host something it cannot give: a WASI
     /// version the runtime does not implement (another major or minor, a newer patch; older
@@ -40,13 +48,16 @@ impl Composition {
                         |(ma2, mi2, pa2): (u64, u64, u64)| ma == ma2 && mi == mi2 && pa <= pa2;
                     if !runs((major, minor, patch)) && !host.wasi_next.is_some_and(runs) {
                         let (host_versions, range) = match host.wasi_next {
-                            Some((a, b, c)) => (
-                                format!("{major}.{minor}.{patch} and {a}.{b}.{c}"),
-                                format!("{major}.{minor}.0 to {major}.{minor}.{patch}, or {a}.{b}.0 to {a}.{b}.{c}"),
+                            Some(next) => (
+                                format!(
+                                    "{major}.{minor}.{patch} and {}.{}.{}",
+                                    next.0, next.1, next.2
+                                ),
+                                format!("{}, or {}", patches((major, minor, patch)), patches(next)),
                             ),
                             None => (
                                 format!("{major}.{minor}.{patch}"),
-                                format!("{major}.{minor}.0 to {major}.{minor}.{patch}"),
+                                patches((major, minor, patch)),
                             ),
                         };
                         return Err(LinkError::WasiVersion {

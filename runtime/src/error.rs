@@ -154,6 +154,12 @@ pub enum RunError {
     #[diagnostic(code(compose::serve::stopped))]
     Stopped { what: String },
 
+    /// The client closed its connection before the guest had answered: the guest was
+    /// stopped, its instance freed.
+    #[error("`{what}` was stopped: the client closed the connection before the response")]
+    #[diagnostic(code(compose::serve::client_gone))]
+    ClientGone { what: String },
+
     /// The server cannot listen on its address.
     #[error("cannot listen on {addr}: {message}")]
     #[diagnostic(code(compose::serve::bind), help("{help}"))]

@@ -249,3 +249,30 @@ fn serve_explain_names_each_components_capabilities_and_the_servers_bounds() {
         "--explain builds nothing"
     );
 }
+
+/// A client that leaves before its answer frees what it held: the guest is stopped (logged
+/// 499) and its slot serves the next request at once, not when the guest would have ended.
+#[test]
+fn a_client_that_leaves_before_its_answer_frees_the_guests_slot() {
+    let server = Server::compose(
+        served_file(),
+        &["--max-concurrency", "1", "--max-queue", "4"],
+    );
+    let mut leaving = TcpStream::connect(server.addr).unwrap();
+    write!(leaving, "GET /sleep?ms=20000 HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(leaving);
+    let asked = Instant::now();
+    let hello = server.get("/hello?name=Ada");
+    let took = asked.elapsed();
+    assert_eq!(hello.status, 200, "{}", hello.text());
+    assert!(
+        took < Duration::from_secs(5),
+        "the next request waited {took:?} for a guest whose client had left"
+    );
+    let log = server.logged("GET /sleep?ms=20000 499");
+    assert!(
+        log.contains("the client closed the connection before the response"),
+        "{log}"
+    );
+}

@@ -84,6 +84,9 @@ impl Shared {
             }
         };
         let (response, ended) = (instance.response, instance.ended);
+        // Dropped unanswered (hyper drops this future when the client closes its connection
+        // first), it stops the guest; answered, it lets the guest write its body.
+        let waiting = instance.waiting;
         let shared = self.clone();
         let run = instance.run;
         self.guests.spawn(async move {
@@ -97,7 +100,9 @@ impl Shared {
             drop(admitted);
             let _ = outcome.ended.send(outcome.result);
         });
-        respond(response, ended).await
+        let answer = respond(response, ended).await;
+        let _ = waiting.send(());
+        answer
     }
 
     fn refuse(&self, arrival: &Arrival, refused: Refused) -> Response<HyperOutgoingBody> {
@@ -163,6 +168,8 @@ struct Instance {
     response: oneshot::Receiver<Sent>,
     /// How the instance ended, for a request that got no response.
     ended: oneshot::Receiver<Result<(), RunError>>,
+    /// Told when the response is handed to the client; dropped untold, the client is gone.
+    waiting: oneshot::Sender<()>,
 }
 
 /// The instance's part that runs on the guests' executor.
@@ -173,6 +180,8 @@ struct Run {
     /// The status the guest set, read by the log when the instance ends (after its body).
     status: Arc<AtomicU16>,
     ended: oneshot::Sender<Result<(), RunError>>,
+    /// The other end of [`Instance::waiting`].
+    client: oneshot::Receiver<()>,
 }
 
 /// The call a handler of each WASI version gets.
@@ -246,6 +255,7 @@ impl Instance {
             },
         };
         let (ended_tx, ended) = oneshot::channel();
+        let (waiting, client) = oneshot::channel();
         Ok(Self {
             run: Run {
                 handler,
@@ -253,9 +263,11 @@ impl Instance {
                 call,
                 status,
                 ended: ended_tx,
+                client,
             },
             response,
             ended,
+            waiting,
         })
     }
 }
@@ -313,12 +325,30 @@ impl Run {
                 )),
             }
         };
+        // Until the response is handed over, a client that leaves ends the call (its
+        // future dropped, the instance freed below); after, the guest writes its body.
+        let client = self.client;
+        let gone = AtomicBool::new(false);
+        let call = async {
+            tokio::select! {
+                returned = call => returned,
+                () = async {
+                    if client.await.is_ok() {
+                        std::future::pending::<()>().await;
+                    }
+                } => {
+                    gone.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+            }
+        };
         let returned = match limits.wall_clock() {
             Some(bound) => tokio::time::timeout(bound, call).await.ok(),
             None => Some(call.await),
         };
-        let result = if shared.stopping.load(Ordering::SeqCst) && !matches!(returned, Some(Ok(())))
-        {
+        let result = if gone.load(Ordering::SeqCst) {
+            Err(RunError::ClientGone { what })
+        } else if shared.stopping.load(Ordering::SeqCst) && !matches!(returned, Some(Ok(()))) {
             Err(RunError::Stopped { what })
         } else {
             let budget_hit = over_budget(store);

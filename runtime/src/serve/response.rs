@@ -11,7 +11,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::{LimitKind, RunError};
 
 /// The status a failed request gets: 504 when it ran out of time, 503 when the server
-/// stopped it, 500 otherwise.
+/// stopped it, 499 (logged only) when its client left first, 500 otherwise.
 pub(super) fn failure_status(e: &RunError) -> StatusCode {
     match e {
         RunError::Limit {
@@ -19,6 +19,8 @@ pub(super) fn failure_status(e: &RunError) -> StatusCode {
             ..
         } => StatusCode::GATEWAY_TIMEOUT,
         RunError::Stopped { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        // nginx's "client closed request": never sent, only logged.
+        RunError::ClientGone { .. } => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
