@@ -19,6 +19,9 @@ fi
 # The portability tests serve and run composed files with the reference Wasmtime CLI too.
 COMPOSE_REFERENCE_WASMTIME=$(scripts/reference-wasmtime.sh)
 export COMPOSE_REFERENCE_WASMTIME
+# The deploy tests start a wasmCloud lattice on 127.0.0.1: NATS and two hosts.
+{ read -r COMPOSE_WASH; read -r COMPOSE_NATS_SERVER; } < <(scripts/wasmcloud.sh)
+export COMPOSE_WASH COMPOSE_NATS_SERVER
 # The suite compiles a few hundred distinct components (an 18 MB Python one compiles to
 # 67 MB of code): keep the compiled-code cache at 1 GiB rather than the default 4 GiB, so the
 # run fits a CI machine's disk. Least recently used entries go first, so no test loses the

@@ -37,6 +37,10 @@ enum Command {
     /// Serve the project's HTTP component (or a file, or a registry reference): a fresh
     /// sandboxed instance per request.
     Serve(Box<commands::serve::Args>),
+    /// Publish the project's HTTP service and start it on every host of an engine that runs
+    /// components on many machines (wasmCloud); a new version replaces the old without a
+    /// failed request.
+    Deploy(Box<commands::deploy::Args>),
     /// Run the project's test vectors against every implementation (or, with
     /// `--differential`, random inputs against every pair of implementations).
     Test(commands::test::Args),
@@ -82,6 +86,7 @@ fn command() -> i32 {
         Command::Check(args) => commands::check::exec(args),
         Command::Run(args) => commands::run::exec(*args),
         Command::Serve(args) => commands::serve::exec(*args),
+        Command::Deploy(args) => commands::deploy::exec(*args),
         Command::Test(args) => commands::test::exec(args),
         Command::Publish(args) => commands::publish::exec(args),
         Command::Pull(args) => commands::pull::exec(args),

@@ -102,6 +102,11 @@ pub enum ProjectError {
     #[diagnostic(transparent)]
     Registry(Box<compose_registry::RegistryError>),
 
+    /// Deploying to an engine failed, or the engine cannot enforce a grant.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Deploy(#[from] compose_deploy::DeployError),
+
     /// `--locked` and the lock file would change.
     #[error("compose.lock would change, and --locked forbids it:\n{changes}")]
     #[diagnostic(

@@ -125,7 +125,10 @@ fn without_times(text: &str) -> String {
 /// the shared compiled-code cache already holds, not on the case.
 fn without_compiling(text: &str) -> String {
     text.lines()
-        .filter(|l| !(l.trim_start().starts_with("Compiling ") && l.contains("(once;")))
+        .filter(|l| {
+            !(l.trim_start().starts_with("Compiling ")
+                && (l.contains("(once;") || l.contains("(for the first run")))
+        })
         .map(|l| format!("{l}\n"))
         .collect()
 }

@@ -10,6 +10,7 @@ mod build_modes;
 mod confine;
 mod confine_wasi;
 mod conformance;
+mod deploy;
 mod errors;
 mod go_gc;
 mod graph;

@@ -220,7 +220,9 @@ fn slow_silent_and_idle_clients_are_closed_and_connections_are_capped() {
         "no complete request head within 1s (--header-timeout)",
         "idle for 2s between requests (--keep-alive-timeout)",
         "the client took no bytes of the response for 1s (--idle-timeout)",
-        "refused 1 connection(s) with 503: 6 open (--max-connections)",
+        // How many were refused depends on how soon the held ones are seen closed: the
+        // polling above may be refused once more.
+        "connection(s) with 503: 6 open (--max-connections)",
     ] {
         server.logged(line);
     }

@@ -2,6 +2,7 @@ pub mod add;
 pub mod build;
 pub mod cache;
 pub mod check;
+pub mod deploy;
 pub mod doctor;
 pub mod graph;
 pub mod inspect;

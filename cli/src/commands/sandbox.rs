@@ -1,10 +1,10 @@
 //! The flags that grant a guest something or bound it, shared by `compose run` and
-//! `compose serve` (where they apply to each request).
+//! `compose serve` (where they apply to each request) and `compose deploy`.
 
 use std::time::Duration;
 
 use compose_project::sandbox::{
-    parse_duration, parse_size, DirGrant, EnvGrant, Grants, Limits, NetRule,
+    parse_duration, parse_size, DirGrant, EnvGrant, Grants, HttpRule, Limits, NetRule,
 };
 
 /// What the guest may touch.
@@ -42,6 +42,20 @@ impl GrantArgs {
             name_lookup: self.allow_name_lookup,
         }
     }
+}
+
+/// What a service (served here, or deployed) may reach and use: the grants of a run, its
+/// outgoing HTTP, its limits.
+#[derive(clap::Args)]
+pub struct ServiceArgs {
+    #[command(flatten)]
+    pub grants: GrantArgs,
+    /// Let the handler send HTTP requests to this host (and port): `example.com`,
+    /// `127.0.0.1:8081`. Repeatable; none is allowed by default.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = HttpRule::parse)]
+    pub allow_http: Vec<HttpRule>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// What the guest may consume.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use compose_project::ops::{self, ServeNotice, ServeRequest, Watch};
 use compose_project::sandbox::{
-    format_duration, parse_duration, ConnectionLimits, HttpRule, ServeConfig, ServeEvent,
+    format_duration, parse_duration, ConnectionLimits, ServeConfig, ServeEvent,
 };
 use compose_project::{ComposeHome, Message};
 
@@ -29,13 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     addr: SocketAddr,
     #[command(flatten)]
-    grants: super::sandbox::GrantArgs,
-    /// Let the handler send HTTP requests to this host (and port): `example.com`,
-    /// `127.0.0.1:8081`. Repeatable; none is allowed by default.
-    #[arg(long, value_name = "HOST[:PORT]", value_parser = HttpRule::parse)]
-    allow_http: Vec<HttpRule>,
-    #[command(flatten)]
-    limits: super::sandbox::LimitArgs,
+    service: super::sandbox::ServiceArgs,
     /// Requests handled at once; the instances they need are reserved up front.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_concurrency: u32,
@@ -106,13 +100,14 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     };
     let grants = ops::grants_for(
         manifest.as_ref(),
-        args.grants.grants(Vec::new(), false),
-        &args.grants.env,
+        args.service.grants.grants(Vec::new(), false),
+        &args.service.grants.env,
     )?;
-    let limits = ops::serve_limits(manifest.as_ref(), args.limits.limits());
+    let limits = ops::serve_limits(manifest.as_ref(), args.service.limits.limits());
     let mut described = grants.describe();
     described.extend(
-        args.allow_http
+        args.service
+            .allow_http
             .iter()
             .map(|r| format!("outgoing HTTP to {r}")),
     );
@@ -180,7 +175,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         config: ServeConfig {
             grants,
             limits,
-            allow_http: args.allow_http,
+            allow_http: args.service.allow_http,
             max_concurrency: args.max_concurrency as usize,
             max_queue: args.max_queue,
             shutdown_grace: args.shutdown_timeout,

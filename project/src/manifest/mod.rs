@@ -41,7 +41,7 @@ pub(super) fn budget(at: &Locator<'_>, value: &Spanned<String>) -> Result<Budget
 }
 
 /// The keys compose.toml knows, for the help of an unknown one.
-const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, http, stdin, stdout, stderr); [compose] root, wire, wac, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack";
+const KNOWN_KEYS: &str = "[project] name; [wit] path; [components.NAME] language, path, world, registry, bindings, include, preinit, max-size, grants (dirs, env, net, http, stdin, stdout, stderr); [compose] root, wire, wac, host-imports, max-size; [compose.wire.IMPORTER]; [run] dirs, env, allow-net, allow-name-lookup, max-memory, timeout, fuel, max-stack; [deploy] image, http-host, nats, name";
 
 /// A checked manifest. Paths are absolute.
 #[derive(Debug, Clone)]
@@ -69,10 +69,25 @@ pub struct Manifest {
     pub run: RunDefaults,
     /// `[compose] max-size`: the most the composed result may weigh.
     pub max_size: Option<Budget>,
+    /// `[deploy]`: where `compose deploy` sends the service (each key a flag too).
+    pub deploy: DeployDefaults,
     source: String,
     name_span: Range<usize>,
     /// Where each wiring entry is written: (importer or none, import) → span.
     wire_spans: BTreeMap<(Option<String>, String), Range<usize>>,
+}
+
+/// `[deploy]` as written; a flag of `compose deploy` wins over each.
+#[derive(Debug, Clone, Default)]
+pub struct DeployDefaults {
+    /// The registry repository (`host:port/name`, a tag optional).
+    pub image: Option<String>,
+    /// The host name requests reach the service by.
+    pub http_host: Option<String>,
+    /// The engine's NATS (`nats://host:port`).
+    pub nats: Option<String>,
+    /// The service's name (default: the project's).
+    pub name: Option<String>,
 }
 
 /// Where a component comes from.
@@ -350,6 +365,16 @@ impl Manifest {
             host_imports: compose.map(|c| c.host_imports.clone()).unwrap_or_default(),
             run,
             max_size,
+            deploy: raw
+                .deploy
+                .as_ref()
+                .map(|d| DeployDefaults {
+                    image: d.image.clone(),
+                    http_host: d.http_host.clone(),
+                    nats: d.nats.clone(),
+                    name: d.name.clone(),
+                })
+                .unwrap_or_default(),
             root_dir,
             source,
         })

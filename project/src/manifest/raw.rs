@@ -18,6 +18,18 @@ pub struct RawManifest {
     pub compose: Option<RawCompose>,
     #[serde(default)]
     pub run: Option<RawRun>,
+    #[serde(default)]
+    pub deploy: Option<RawDeploy>,
+}
+
+/// `[deploy]`: where `compose deploy` sends the service.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDeploy {
+    pub image: Option<String>,
+    pub http_host: Option<String>,
+    pub nats: Option<String>,
+    pub name: Option<String>,
 }
 
 #[derive(Deserialize)]

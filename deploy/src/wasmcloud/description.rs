@@ -1,0 +1,194 @@
+//! The workload a wasmCloud host runs: compose's service mapped onto the host's own fields,
+//! and a clear refusal for what the host cannot enforce.
+
+use serde_json::{json, Map, Value};
+
+use crate::{DeployError, HttpInterface, Service};
+
+/// The engine's name in messages.
+pub const ENGINE: &str = "wasmCloud";
+
+/// The request that starts `service` on a host: `{"workloadId", "workload"}`.
+pub fn workload(service: &Service) -> Result<Value, DeployError> {
+    service.check()?;
+    refuse_what_cannot_be_enforced(service)?;
+    let mut resources = Map::new();
+    if let Some(bytes) = service.max_memory {
+        resources.insert("memoryLimitMb".into(), json!(bytes.div_ceil(1 << 20)));
+    }
+    if !service.env.is_empty() {
+        let env: Map<String, Value> = service
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        resources.insert("environment".into(), Value::Object(env));
+    }
+    if !service.outgoing_http.is_empty() {
+        resources.insert("allowedHosts".into(), json!(service.outgoing_http));
+    }
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    for (i, dir) in service.dirs.iter().enumerate() {
+        let name = format!("dir-{i}");
+        volumes.push(json!({"name": name, "hostPath": {"localPath": dir.host}}));
+        mounts.push(json!({"name": name, "mountPath": dir.guest, "readOnly": false}));
+    }
+    if !mounts.is_empty() {
+        resources.insert("volumeMounts".into(), Value::Array(mounts));
+    }
+    let (version, interface) = match &service.interface {
+        HttpInterface::IncomingHandler { version } => (version, "incoming-handler"),
+        HttpInterface::Handler { version } => (version, "handler"),
+    };
+    let mut component = json!({"name": service.name, "image": service.image});
+    if !resources.is_empty() {
+        component["localResources"] = Value::Object(resources);
+    }
+    let mut workload = json!({
+        "namespace": "default",
+        "name": service.name,
+        "witWorld": {
+            "components": [component],
+            "hostInterfaces": [{
+                "namespace": "wasi",
+                "package": "http",
+                "version": version,
+                "interfaces": [interface],
+                "config": {"host": service.http_host},
+            }],
+        },
+    });
+    if !volumes.is_empty() {
+        workload["volumes"] = Value::Array(volumes);
+    }
+    Ok(json!({"workloadId": service.workload_id(), "workload": workload}))
+}
+
+/// A grant or limit the host would drop silently is refused here, before anything is sent.
+fn refuse_what_cannot_be_enforced(service: &Service) -> Result<(), DeployError> {
+    let refuse = |grant: String, why: &str, help: &str| {
+        Err(DeployError::Unsupported {
+            engine: ENGINE,
+            grant,
+            why: why.into(),
+            help: help.into(),
+        })
+    };
+    if let Some(dir) = service.dirs.iter().find(|d| !d.writable) {
+        return refuse(
+            format!("the read-only directory `{}`", dir.guest),
+            "a read-only volume mount of wasmCloud 2.10 still lets the component create files and folders in it",
+            "grant it read-write (`:rw`) if the service may change it, or give it the data another way (environment, a request)",
+        );
+    }
+    if !service.network.is_empty() {
+        return refuse(
+            format!("sockets to `{}`", service.network.join("`, `")),
+            "its hosts grant raw sockets to loopback ports only, not to compose's address rules",
+            "send HTTP instead (`--allow-http HOST`, which maps to its allowed hosts), or drop the `--allow-net` grant",
+        );
+    }
+    if service.name_lookup {
+        return refuse(
+            "name lookups".into(),
+            "its hosts allow lookups of listed names only, and compose's grant is every name",
+            "drop `--allow-name-lookup`; outgoing HTTP (`--allow-http HOST`) resolves its hosts itself",
+        );
+    }
+    let limits = [
+        (
+            service.timeout.is_some(),
+            "a time limit per request (`timeout`)",
+        ),
+        (service.fuel.is_some(), "a fuel limit (`fuel`)"),
+        (service.max_stack.is_some(), "a stack limit (`max-stack`)"),
+    ];
+    if let Some((_, limit)) = limits.iter().find(|(set, _)| *set) {
+        return refuse(
+            limit.to_string(),
+            "a workload of wasmCloud 2.10 has no such field, so the bound would be silently dropped",
+            "remove it from the command line or from `[run]` in compose.toml to deploy without it (memory is bounded with `--max-memory`)",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServiceDir;
+    use std::time::Duration;
+
+    fn service() -> Service {
+        Service {
+            env: vec![("GREETING".into(), "hi".into())],
+            dirs: vec![ServiceDir {
+                host: "/srv/data".into(),
+                guest: "/data".into(),
+                writable: true,
+            }],
+            outgoing_http: vec!["api.example.com".into()],
+            max_memory: Some(3 << 20 | 1),
+            ..crate::service::sample()
+        }
+    }
+
+    #[test]
+    fn grants_map_onto_the_hosts_fields() {
+        let w = workload(&service()).unwrap();
+        assert_eq!(w["workloadId"], "hello-0123456789ab");
+        let c = &w["workload"]["witWorld"]["components"][0];
+        assert_eq!(c["image"], "127.0.0.1:5000/hello@sha256:ab");
+        let r = &c["localResources"];
+        assert_eq!(r["memoryLimitMb"], 4);
+        assert_eq!(r["environment"]["GREETING"], "hi");
+        assert_eq!(r["allowedHosts"][0], "api.example.com");
+        assert_eq!(r["volumeMounts"][0]["mountPath"], "/data");
+        assert_eq!(
+            w["workload"]["volumes"][0]["hostPath"]["localPath"],
+            "/srv/data"
+        );
+        let i = &w["workload"]["witWorld"]["hostInterfaces"][0];
+        assert_eq!(i["interfaces"][0], "incoming-handler");
+        assert_eq!(i["version"], "0.2.12");
+        assert_eq!(i["config"]["host"], "hello.local");
+    }
+
+    #[test]
+    fn what_the_host_cannot_enforce_is_refused() {
+        let cases = [
+            Service {
+                dirs: vec![ServiceDir {
+                    host: "/srv".into(),
+                    guest: "/srv".into(),
+                    writable: false,
+                }],
+                ..service()
+            },
+            Service {
+                network: vec!["127.0.0.1:80".into()],
+                ..service()
+            },
+            Service {
+                name_lookup: true,
+                ..service()
+            },
+            Service {
+                timeout: Some(Duration::from_secs(1)),
+                ..service()
+            },
+            Service {
+                fuel: Some(1),
+                ..service()
+            },
+        ];
+        for case in cases {
+            let error = workload(&case).unwrap_err();
+            assert!(
+                matches!(error, DeployError::Unsupported { .. }),
+                "{error:?}"
+            );
+        }
+    }
+}
