@@ -16,7 +16,8 @@ pub struct Service {
     pub name: String,
     /// The component's registry reference, pinned by digest.
     pub image: String,
-    /// The digest of the component's bytes, naming this version of the workload.
+    /// The digest of the component's bytes (with its grants, it names this version of the
+    /// workload: the image reference may differ for the same bytes).
     pub version: String,
     /// The HTTP interface it exports.
     pub interface: HttpInterface,
@@ -63,19 +64,6 @@ pub enum HttpInterface {
 }
 
 impl Service {
-    /// The workload's id for this version: the name and the first 12 hex digits of the
-    /// component's digest, so deploying the same bytes again is recognised and a new version
-    /// runs beside the old until the old is stopped.
-    pub fn workload_id(&self) -> String {
-        let short: String = self
-            .version
-            .trim_start_matches("sha256:")
-            .chars()
-            .take(12)
-            .collect();
-        format!("{}-{short}", self.name)
-    }
-
     /// Checks what every engine needs: a name and a host name it can route by.
     pub fn check(&self) -> Result<(), DeployError> {
         check_names(&self.name, &self.http_host)
@@ -140,11 +128,6 @@ pub(crate) fn sample() -> Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_workload_id_names_the_version() {
-        assert_eq!(sample().workload_id(), "hello-0123456789ab");
-    }
 
     #[test]
     fn names_and_host_names_are_checked() {

@@ -280,6 +280,35 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
     // The same bytes again: nothing to start, the hosts found from the last deploy at once.
     let again = deploy(dir, &lattice, &registry, &[]).ok();
     assert_eq!(again.stderr.matches("(already)").count(), 2, "{again}");
+    // Outgoing HTTP is the engine's to refuse, unless granted; a grant changed is a new
+    // version, started and routed on each host before the old one is stopped.
+    let upstream = crate::serve::upstream("from upstream");
+    let fetch = format!("/fetch?host={upstream}");
+    let (status, body) = get(lattice.http(0), HTTP_HOST, &fetch).unwrap();
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("HttpRequestDenied"), "{body}");
+    let upstream_grant = upstream.to_string();
+    let granted = deploy(dir, &lattice, &registry, &["--allow-http", &upstream_grant]).ok();
+    assert_eq!(
+        granted.stderr.matches("(the previous version)").count(),
+        2,
+        "{granted}"
+    );
+    for i in 0..2 {
+        let (status, body) = get(lattice.http(i), HTTP_HOST, &fetch).unwrap();
+        assert_eq!(status, 200, "host {i}: {body}");
+        assert!(body.contains("from upstream"), "host {i}: {body}");
+    }
+    let (status, body) = get(
+        lattice.http(1),
+        HTTP_HOST,
+        &format!("/fetch?host=localhost:{}", upstream.port()),
+    )
+    .unwrap();
+    assert!(
+        status == 502 && body.contains("HttpRequestDenied"),
+        "{status} {body}"
+    );
 
     // A new version rolled out while both hosts are asked without pause.
     let greeter = dir.join("greeter/export_demo_greet_greeter/greeter.go");

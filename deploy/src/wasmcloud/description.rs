@@ -2,6 +2,7 @@
 //! and a clear refusal for what the host cannot enforce.
 
 use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::{DeployError, HttpInterface, Service};
 
@@ -62,7 +63,17 @@ pub fn workload(service: &Service) -> Result<Value, DeployError> {
     if !volumes.is_empty() {
         workload["volumes"] = Value::Array(volumes);
     }
-    Ok(json!({"workloadId": service.workload_id(), "workload": workload}))
+    Ok(json!({"workloadId": workload_id(service, &workload), "workload": workload}))
+}
+
+/// The name and 12 hex digits of what this version is: the component's bytes and everything
+/// the host is told but where it pulls them from. A change of code or of a grant is a new
+/// version (started beside the old one); the same again is recognised as running.
+fn workload_id(service: &Service, workload: &Value) -> String {
+    let mut identity = workload.clone();
+    identity["witWorld"]["components"][0]["image"] = json!(service.version);
+    let digest = Sha256::digest(identity.to_string().as_bytes());
+    format!("{}-{}", service.name, &hex::encode(digest)[..12])
 }
 
 /// A grant or limit the host would drop silently is refused here, before anything is sent.
@@ -137,7 +148,8 @@ mod tests {
     #[test]
     fn grants_map_onto_the_hosts_fields() {
         let w = workload(&service()).unwrap();
-        assert_eq!(w["workloadId"], "hello-0123456789ab");
+        let id = w["workloadId"].as_str().unwrap();
+        assert!(id.starts_with("hello-") && id.len() == 18, "{id}");
         let c = &w["workload"]["witWorld"]["components"][0];
         assert_eq!(c["image"], "127.0.0.1:5000/hello@sha256:ab");
         let r = &c["localResources"];
@@ -153,6 +165,27 @@ mod tests {
         assert_eq!(i["interfaces"][0], "incoming-handler");
         assert_eq!(i["version"], "0.2.12");
         assert_eq!(i["config"]["host"], "hello.local");
+    }
+
+    #[test]
+    fn the_id_changes_with_the_bytes_or_a_grant_and_not_with_the_reference() {
+        let id = |s: &Service| workload(s).unwrap()["workloadId"].clone();
+        let base = id(&service());
+        let elsewhere = Service {
+            image: "127.0.0.1:5000/hello@sha256:cd".into(),
+            ..service()
+        };
+        assert_eq!(id(&elsewhere), base);
+        let other_bytes = Service {
+            version: "sha256:ff".into(),
+            ..service()
+        };
+        assert_ne!(id(&other_bytes), base);
+        let other_grant = Service {
+            outgoing_http: vec!["api.example.org".into()],
+            ..service()
+        };
+        assert_ne!(id(&other_grant), base);
     }
 
     #[test]
