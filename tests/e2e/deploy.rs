@@ -219,8 +219,8 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
             HTTP_HOST,
             "--env",
             "GREETING=hi",
-            "--max-memory",
-            "64MiB",
+            "--allow-http",
+            "api.example.com",
         ],
     )
     .ok();
@@ -229,7 +229,10 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
             .unwrap();
     let component = &workload["workload"]["witWorld"]["components"][0];
     assert_eq!(component["localResources"]["environment"]["GREETING"], "hi");
-    assert_eq!(component["localResources"]["memoryLimitMb"], 64);
+    assert_eq!(
+        component["localResources"]["allowedHosts"][0],
+        "api.example.com"
+    );
     let interface = &workload["workload"]["witWorld"]["hostInterfaces"][0];
     assert_eq!(interface["interfaces"][0], "incoming-handler");
     assert_eq!(interface["config"]["host"], HTTP_HOST);
@@ -244,6 +247,15 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
         "{refused}"
     );
     assert!(!refused.stderr.contains("Published"), "{refused}");
+    // wasmCloud takes a memory limit and does not hold it: refused too, with that said.
+    let memory = deploy(dir, &lattice, &registry, &["--max-memory", "16MiB"]).fails();
+    assert!(
+        memory
+            .stderr
+            .contains("wasmCloud cannot enforce a memory limit"),
+        "{memory}"
+    );
+    assert!(memory.stderr.contains("not enforced"), "{memory}");
 
     // No engine at the address: said before anything is published.
     let port = free_port();

@@ -14,9 +14,6 @@ pub fn workload(service: &Service) -> Result<Value, DeployError> {
     service.check()?;
     refuse_what_cannot_be_enforced(service)?;
     let mut resources = Map::new();
-    if let Some(bytes) = service.max_memory {
-        resources.insert("memoryLimitMb".into(), json!(bytes.div_ceil(1 << 20)));
-    }
     if !service.env.is_empty() {
         let env: Map<String, Value> = service
             .env
@@ -107,6 +104,13 @@ fn refuse_what_cannot_be_enforced(service: &Service) -> Result<(), DeployError> 
             "drop `--allow-name-lookup`; outgoing HTTP (`--allow-http HOST`) resolves its hosts itself",
         );
     }
+    if service.max_memory.is_some() {
+        return refuse(
+            "a memory limit (`max-memory`)".into(),
+            "a workload's `memoryLimitMb` is accepted but not enforced by wasmCloud 2.10 (a request of a workload limited to 16 MiB grew 1 GiB when compose checked)",
+            "drop `--max-memory` (or `[run] max-memory`) to deploy without it, and bound memory on the hosts themselves",
+        );
+    }
     let limits = [
         (
             service.timeout.is_some(),
@@ -119,7 +123,7 @@ fn refuse_what_cannot_be_enforced(service: &Service) -> Result<(), DeployError> 
         return refuse(
             limit.to_string(),
             "a workload of wasmCloud 2.10 has no such field, so the bound would be silently dropped",
-            "remove it from the command line or from `[run]` in compose.toml to deploy without it (memory is bounded with `--max-memory`)",
+            "remove it from the command line or from `[run]` in compose.toml to deploy without it",
         );
     }
     Ok(())
@@ -140,7 +144,6 @@ mod tests {
                 writable: true,
             }],
             outgoing_http: vec!["api.example.com".into()],
-            max_memory: Some(3 << 20 | 1),
             ..crate::service::sample()
         }
     }
@@ -153,7 +156,6 @@ mod tests {
         let c = &w["workload"]["witWorld"]["components"][0];
         assert_eq!(c["image"], "127.0.0.1:5000/hello@sha256:ab");
         let r = &c["localResources"];
-        assert_eq!(r["memoryLimitMb"], 4);
         assert_eq!(r["environment"]["GREETING"], "hi");
         assert_eq!(r["allowedHosts"][0], "api.example.com");
         assert_eq!(r["volumeMounts"][0]["mountPath"], "/data");
@@ -213,6 +215,10 @@ mod tests {
             },
             Service {
                 fuel: Some(1),
+                ..service()
+            },
+            Service {
+                max_memory: Some(16 << 20),
                 ..service()
             },
         ];
