@@ -56,3 +56,42 @@ fn a_go_component_of_an_async_world_is_refused_with_what_is_missing() {
         "implement this world in Rust, C or Python",
     ]);
 }
+
+/// Test vectors give a stream as the list of its items (bytes also as a string) and check a
+/// stream result the same way, against the transformer in each language that builds one
+/// and against the composed result; a wrong expectation names the items that came.
+#[test]
+fn test_vectors_give_and_check_streams_in_rust_c_and_python() {
+    let project = copy_fixture("async-flow");
+    let dir = project.path();
+    let manifest = dir.join("compose.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let head = &text[..text.find("\n[components.app]").unwrap()];
+    let mut out = head.to_string();
+    for (name, language) in [("tr-rust", "rust"), ("tr-c", "c"), ("tr-py", "python")] {
+        out.push_str(&format!(
+            "\n[components.{name}]\nlanguage = \"{language}\"\npath = \"{name}\"\nworld = \"transformer\"\n"
+        ));
+    }
+    out.push_str("\n[compose]\nroot = \"tr-rust\"\n");
+    std::fs::write(&manifest, out).unwrap();
+    let passed = compose_in(dir, &["test"]).ok();
+    for who in ["tr-rust", "tr-c", "tr-py", "composed"] {
+        assert!(
+            passed.stdout.contains(&format!(
+                "ok      {who:<12} upper(\"streams cross the link\")"
+            )),
+            "{who}\n{passed}"
+        );
+    }
+    assert!(passed.stdout.contains("20 passed, 0 failed"), "{passed}");
+
+    let vectors = dir.join("tests/transform.toml");
+    let mut cases = std::fs::read_to_string(&vectors).unwrap();
+    cases.push_str("\n[[case]]\ncall = 'upper(\"abc\")'\nexpect = '\"abd\"'\n");
+    std::fs::write(&vectors, cases).unwrap();
+    let failed = compose_in(dir, &["test"]);
+    assert_ne!(failed.code, Some(0), "{failed}");
+    assert!(failed.stdout.contains("actual:   \"ABC\""), "{failed}");
+    assert!(failed.stdout.contains("20 passed, 4 failed"), "{failed}");
+}

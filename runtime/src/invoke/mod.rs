@@ -16,6 +16,7 @@ use crate::limits::Limits;
 use crate::store::{classify, instantiate_error, over_budget, State, Stopped};
 use crate::{Grants, Loaded, RunError, Runtime};
 
+mod streams;
 mod stubs;
 mod wave;
 
@@ -60,6 +61,32 @@ pub struct Function {
     /// Its result types (zero or one).
     pub results: Vec<Type>,
     index: ComponentExportIndex,
+}
+
+/// The arguments of a call to a function taking streams: each stream given as the list of
+/// its items (see [`streams`]), the others as their types say.
+fn stream_params(call: &UntypedFuncCall, function: &Function) -> Result<Vec<Val>, String> {
+    let nodes: Vec<_> = match call.params_node() {
+        Some(node) => node.as_tuple().map_err(|e| e.to_string())?.collect(),
+        None => Vec::new(),
+    };
+    if nodes.len() != function.params.len() {
+        return Err(format!(
+            "{} argument(s) given, {} expected",
+            nodes.len(),
+            function.params.len()
+        ));
+    }
+    nodes
+        .into_iter()
+        .zip(&function.params)
+        .map(|(node, ty)| match ty {
+            Type::Stream(_) => streams::parse_items(ty, node, call.source()),
+            _ => node
+                .to_wasm_value::<Val>(ty, call.source())
+                .map_err(|e| e.to_string()),
+        })
+        .collect()
 }
 
 /// A component linked once, called many times.
@@ -157,16 +184,32 @@ impl Session<'_> {
                 signature_help(function),
             )
         })?;
-        let params: Vec<Val> = parsed.to_wasm_params(function.params.iter()).map_err(|e| {
+        let params: Vec<Val> = if function.params.iter().any(streams::is_stream) {
+            stream_params(&parsed, function)
+        } else {
+            parsed
+                .to_wasm_params(function.params.iter())
+                .map_err(|e| e.to_string())
+        }
+        .map_err(|e| {
             err(
                 format!("the arguments do not fit the function: {e}"),
                 signature_help(function),
             )
         })?;
         let values = self.call_values(function, &params)?;
+        let results = values
+            .iter()
+            .zip(&function.results)
+            .map(|(value, ty)| match ty {
+                Type::Stream(_) => Ok(streams::show(ty, value)),
+                _ => to_wave(std::slice::from_ref(value)).map(|mut v| v.remove(0)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| err(m, String::new()))?;
         Ok(Invoked {
             function: function.full_name.clone(),
-            results: to_wave(&values).map_err(|m| err(m, String::new()))?,
+            results,
         })
     }
 
@@ -201,9 +244,27 @@ impl Session<'_> {
             let func = instance
                 .get_func(&mut store, function.index)
                 .ok_or(Failed::NotAFunction)?;
-            func.call_async(&mut store, params, &mut results)
+            let streams = function
+                .params
+                .iter()
+                .chain(&function.results)
+                .any(streams::is_stream);
+            if streams {
+                streams::call(
+                    &mut store,
+                    func,
+                    params,
+                    &function.params,
+                    &mut results,
+                    &function.results,
+                )
                 .await
                 .map_err(Failed::Call)
+            } else {
+                func.call_async(&mut store, params, &mut results)
+                    .await
+                    .map_err(Failed::Call)
+            }
         });
         let stopped = match outcome {
             Some(Ok(())) => return Ok(results),
@@ -234,6 +295,10 @@ impl Session<'_> {
         match function.results.first() {
             None if expected.trim().is_empty() => Ok(String::new()),
             None => Err("the function returns nothing".into()),
+            Some(ty @ Type::Stream(_)) => {
+                check_depth(expected)?;
+                streams::canonical_items(ty, expected)
+            }
             Some(ty) => {
                 check_depth(expected)?;
                 let value = Val::from_wave(ty, expected).map_err(|e| format!("{e:#}"))?;

@@ -101,6 +101,14 @@ pub fn type_name(ty: &Type) -> String {
                 .join(", ")
         ),
         T::Option(o) => format!("option<{}>", type_name(&o.ty())),
+        T::Stream(st) => match st.ty() {
+            Some(item) => format!("stream<{}>", type_name(&item)),
+            None => "stream".into(),
+        },
+        T::Future(f) => match f.ty() {
+            Some(item) => format!("future<{}>", type_name(&item)),
+            None => "future".into(),
+        },
         other => format!("{other:?}")
             .split('(')
             .next()
