@@ -14,7 +14,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// `human`, or `json`: one JSON document per message on stdout (build, check, test,
-    /// wit check, wit diff, inspect, serve; errors of every command).
+    /// wit check, wit diff, inspect, serve, deploy; errors of every command).
     #[arg(long, global = true, value_enum, default_value_t)]
     message_format: output::MessageFormat,
 }

@@ -120,6 +120,31 @@ pub enum Message<'a> {
     },
     /// `compose serve` listens, serving `interface` (`wasi:http/handler@0.3`, ...).
     Serving { url: String, interface: String },
+    /// What `compose deploy --dry-run` would apply: the engine's own description.
+    DeployDescription {
+        engine: &'a str,
+        description: &'a serde_json::Value,
+    },
+    /// `compose deploy` found a host of the engine.
+    DeployHost {
+        host: &'a str,
+        id: &'a str,
+        version: &'a str,
+    },
+    /// A version of the service runs on a host (`started`: now; else it already ran).
+    DeployStarted {
+        host: &'a str,
+        workload: &'a str,
+        started: bool,
+    },
+    /// The version a host ran before was stopped there.
+    DeployStopped { host: &'a str, workload: &'a str },
+    /// The end of a deploy.
+    Deployed {
+        workload: &'a str,
+        image: &'a str,
+        hosts: usize,
+    },
     /// A request `compose serve` answered (the access log).
     Request {
         method: &'a str,

@@ -290,8 +290,26 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
         assert!(body.contains("Greetings from Go"), "host {i}: {body}");
     }
     // The same bytes again: nothing to start, the hosts found from the last deploy at once.
-    let again = deploy(dir, &lattice, &registry, &[]).ok();
+    let again = deploy(dir, &lattice, &registry, &["--message-format", "json"]).ok();
     assert_eq!(again.stderr.matches("(already)").count(), 2, "{again}");
+    let messages: Vec<serde_json::Value> = again
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let started: Vec<_> = messages
+        .iter()
+        .filter(|m| m["type"] == "deploy-started")
+        .collect();
+    assert_eq!(started.len(), 2, "{again}");
+    assert!(started.iter().all(|m| m["started"] == false), "{again}");
+    let deployed = messages.last().unwrap();
+    assert_eq!(deployed["type"], "deployed", "{again}");
+    assert_eq!(deployed["hosts"], 2, "{again}");
+    assert!(
+        deployed["image"].as_str().unwrap().contains("@sha256:"),
+        "{again}"
+    );
     // Outgoing HTTP is the engine's to refuse, unless granted; a grant changed is a new
     // version, started and routed on each host before the old one is stopped.
     let upstream = crate::serve::upstream("from upstream");

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use compose_project::ops::{self, DeployNotice, DeployRequest};
 use compose_project::sandbox::parse_duration;
-use compose_project::ComposeHome;
+use compose_project::{ComposeHome, Message};
 
 use super::ManifestArg;
-use crate::output::status;
+use crate::output::{emit, json, status};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -99,6 +99,13 @@ pub fn exec(args: Args) -> miette::Result<i32> {
     let wasm = super::build::build(&manifest, args.build.options())?.output;
     if args.dry_run {
         let description = ops::describe(&wasm, &request)?;
+        if json() {
+            emit(&Message::DeployDescription {
+                engine: description.engine,
+                description: &description.document,
+            });
+            return Ok(0);
+        }
         status(
             "Would apply",
             &format!(
@@ -117,32 +124,70 @@ pub fn exec(args: Args) -> miette::Result<i32> {
         "Deploying",
         &format!("{} to {}", request.name, request.nats),
     );
-    let deployed = ops::deploy(&wasm, &request, &client, |notice| match notice {
-        DeployNotice::Published { reference } => status("Published", &reference),
-        DeployNotice::HostHeard(host) => {
-            status("Found", &format!("host {host}, wasmCloud {}", host.version))
-        }
-        DeployNotice::Started { host, workload } => {
-            status("Started", &format!("{workload} on {}", host.name))
-        }
-        DeployNotice::AlreadyRunning { host, workload } => {
-            status("Running", &format!("{workload} on {} (already)", host.name))
-        }
-        DeployNotice::Stopped { host, workload } => status(
-            "Stopped",
-            &format!("{workload} on {} (the previous version)", host.name),
-        ),
-    })?;
+    let deployed = ops::deploy(&wasm, &request, &client, show)?;
+    let workload = &deployed.workload;
+    if json() {
+        emit(&Message::Deployed {
+            workload,
+            image: &deployed.image,
+            hosts: deployed.hosts.len(),
+        });
+    }
     status(
         "Deployed",
         &format!(
-            "{} on {} host(s); requests with `Host: {}` reach it on each host's HTTP address",
-            deployed.description.document["workloadId"]
-                .as_str()
-                .unwrap_or_default(),
+            "{workload} on {} host(s); requests with `Host: {}` reach it on each host's HTTP address",
             deployed.hosts.len(),
             request.http_host
         ),
     );
     Ok(0)
+}
+
+/// Says what a deploy does as it does it: status lines, and messages with `--message-format
+/// json`.
+fn show(notice: DeployNotice) {
+    match notice {
+        DeployNotice::Published { reference } => status("Published", &reference),
+        DeployNotice::HostHeard(host) => {
+            if json() {
+                emit(&Message::DeployHost {
+                    host: &host.name,
+                    id: &host.id,
+                    version: &host.version,
+                });
+            }
+            status("Found", &format!("host {host}, wasmCloud {}", host.version))
+        }
+        DeployNotice::Started { host, workload } => {
+            running(&host.name, &workload, true);
+            status("Started", &format!("{workload} on {}", host.name))
+        }
+        DeployNotice::AlreadyRunning { host, workload } => {
+            running(&host.name, &workload, false);
+            status("Running", &format!("{workload} on {} (already)", host.name))
+        }
+        DeployNotice::Stopped { host, workload } => {
+            if json() {
+                emit(&Message::DeployStopped {
+                    host: &host.name,
+                    workload: &workload,
+                });
+            }
+            status(
+                "Stopped",
+                &format!("{workload} on {} (the previous version)", host.name),
+            )
+        }
+    }
+}
+
+fn running(host: &str, workload: &str, started: bool) {
+    if json() {
+        emit(&Message::DeployStarted {
+            host,
+            workload,
+            started,
+        });
+    }
 }

@@ -70,6 +70,10 @@ pub struct Description {
 /// What a deploy did.
 #[derive(Debug, Clone)]
 pub struct Deployed {
+    /// The workload's id (the service's name and its version).
+    pub workload: String,
+    /// The component's reference, pinned by digest.
+    pub image: String,
     /// The description applied.
     pub description: Description,
     /// The hosts that run it.
@@ -176,7 +180,12 @@ pub fn deploy(
         }
         record.write(&record_path)?;
     }
-    Ok(Deployed { description, hosts })
+    Ok(Deployed {
+        workload: id,
+        image: reference.to_string(),
+        description,
+        hosts,
+    })
 }
 
 /// The tag written in `image` (`host:port/name:tag`), if any.
