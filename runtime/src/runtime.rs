@@ -118,7 +118,7 @@ impl Runtime {
             config.allocation_strategy(pool(instances, shape, limits));
             // Zeroing with nothing kept resident gives a stack's pages back when its
             // request ends.
-            config.async_stack_zeroing(instances > KEEP_STACKS_UP_TO);
+            config.async_stack_zeroing(instances > KEEP_UP_TO);
         }
         // Checking an epoch counter at loop heads and calls is what makes `--timeout` work;
         // its cost is a load and a compare.
@@ -305,33 +305,29 @@ const KEEP_RESIDENT_SLOT: usize = 16 << 20;
 /// resident after the requests that dirtied them are over (2.3 GB measured after a burst of
 /// 1,000 Go requests when each slot kept 16 MiB).
 const KEEP_RESIDENT_POOL: usize = 256 << 20;
-/// Below this much per instance nothing is kept: a pool that large serves density, not
-/// reuse (a sleeping Rust handler: 75 KiB per request in flight, back to idle after).
-const KEEP_RESIDENT_MIN: usize = 512 << 10;
-/// Tables and fiber stacks are kept as the last request left them (no `madvise` and page
-/// faults per request) in pools up to this many instances; in larger ones they are given
-/// back when a request ends (10,000 sleeping requests otherwise hold 80 MiB of stacks after
-/// the burst).
-const KEEP_STACKS_UP_TO: u32 = 256;
+/// Pools up to this many instances keep what their last request dirtied (memory within the
+/// budgets above, tables and fiber stacks as they were left: no `madvise` and page faults per
+/// request); larger ones serve density, not reuse, and give everything back when a request
+/// ends (10,000 sleeping requests otherwise hold 80 MiB of stacks after the burst; a
+/// sleeping Rust handler takes 75 KiB per request in flight and is back to idle after).
+const KEEP_UP_TO: u32 = 256;
 /// What of a table or a stack is reset by a `memset` rather than given back, in those.
 const KEEP_RESIDENT_SMALL: usize = 128 << 10;
 
 /// How much of each pooled memory is kept resident: the pool's budget shared by its
-/// instances (what an instance dirties is mostly in one memory: Go's heap), nothing when
-/// that is too little to matter.
+/// instances (what an instance dirties is mostly in one memory: Go's heap), nothing in a
+/// pool beyond [`KEEP_UP_TO`].
 fn keep_resident(instances: u32) -> usize {
-    let per_slot = (KEEP_RESIDENT_POOL / instances.max(1) as usize).min(KEEP_RESIDENT_SLOT);
-    if per_slot < KEEP_RESIDENT_MIN {
-        0
-    } else {
-        per_slot & !0xfff
+    if instances > KEEP_UP_TO {
+        return 0;
     }
+    (KEEP_RESIDENT_POOL / instances.max(1) as usize).min(KEEP_RESIDENT_SLOT) & !0xfff
 }
 
 /// A pool for `instances` components alive at once, each of `shape`.
 fn pool(instances: u32, shape: Shape, limits: &Limits) -> wasmtime::PoolingAllocationConfig {
     let instances = instances.max(1);
-    let small = if instances > KEEP_STACKS_UP_TO {
+    let small = if instances > KEEP_UP_TO {
         0
     } else {
         KEEP_RESIDENT_SMALL
@@ -475,6 +471,9 @@ mod tests {
     fn kept_memory_is_the_pools_budget_shared_and_none_when_too_little() {
         assert_eq!(keep_resident(1), KEEP_RESIDENT_SLOT);
         assert_eq!(keep_resident(100), ((256 << 20) / 100) & !0xfff);
+        assert_eq!(keep_resident(256), 1 << 20);
+        // One rule for memory, tables and stacks: nothing kept beyond it.
+        assert_eq!(keep_resident(257), 0);
         assert_eq!(keep_resident(1_000), 0);
     }
 
