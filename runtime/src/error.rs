@@ -32,6 +32,15 @@ pub enum RunError {
         pool_tables: u32,
     },
 
+    /// A component the pool of a running server cannot hold at all (found while compiling
+    /// it for that pool).
+    #[error("`{what}` does not fit the server's pool: {message}")]
+    #[diagnostic(
+        code(compose::serve::pool_shape),
+        help("restart `compose serve` to serve it: the pool is sized for the component served when the server starts")
+    )]
+    PoolTooSmall { what: String, message: String },
+
     /// The component file cannot be read.
     #[error("cannot read `{what}`: {message}")]
     #[diagnostic(

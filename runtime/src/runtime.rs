@@ -219,10 +219,7 @@ impl Runtime {
         compiling: &mut dyn FnMut(Caching),
     ) -> Result<Loaded, RunError> {
         check_header(what, bytes)?;
-        let compile_err = |e: wasmtime::Error| RunError::Compile {
-            what: what.to_string(),
-            message: format!("{e:#}"),
-        };
+        let compile_err = |e: wasmtime::Error| self.compile_error(what, e);
         let key = self.cache.as_ref().map(|c| c.key(bytes));
         if let (Some(cache), Some(key)) = (&self.cache, &key) {
             if let Some(component) = cache.load(&self.engine, key) {
@@ -257,15 +254,30 @@ impl Runtime {
             let _ = done.send(engine.precompile_component(&bytes));
         });
         match result.recv_timeout(COMPILE_BOUND) {
-            Ok(compiled) => compiled.map_err(|e| RunError::Compile {
-                what: what.to_string(),
-                message: format!("{e:#}"),
-            }),
+            Ok(compiled) => compiled.map_err(|e| self.compile_error(what, e)),
             // The compiler cannot be interrupted; its thread ends with the process.
             Err(_) => Err(RunError::CompileTooLong {
                 what: what.to_string(),
                 bound: crate::format_duration(COMPILE_BOUND),
             }),
+        }
+    }
+
+    /// Why `what` did not compile: a pooled engine refuses a component that takes more than
+    /// its pool was sized for (at a server's start) before anything else is checked.
+    fn compile_error(&self, what: &str, e: wasmtime::Error) -> RunError {
+        let message = format!("{e:#}");
+        if matches!(self.allocation(), Allocation::Pooled { .. })
+            && message.contains("pooling allocator")
+        {
+            return RunError::PoolTooSmall {
+                what: what.to_string(),
+                message,
+            };
+        }
+        RunError::Compile {
+            what: what.to_string(),
+            message,
         }
     }
 

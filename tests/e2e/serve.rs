@@ -710,3 +710,39 @@ fn watch_reloads_when_a_plugged_library_changes() {
     wait_for("reload", &|| hello().contains("Greetings from a new Go"));
     assert!(server.stderr.lock().unwrap().contains("Reloaded"));
 }
+
+/// A reload whose component takes more memories per instance than the pool was sized for
+/// (at the server's start) is refused with both counts and what to do; the old component
+/// keeps answering.
+#[test]
+fn watch_refuses_a_component_bigger_than_the_pool_and_keeps_serving() {
+    let files = tempfile::tempdir().unwrap();
+    let served = files.path().join("app.wasm");
+    std::fs::copy(served_file(), &served).unwrap();
+    let server = Server::compose(&served, &["--watch"]);
+    assert_eq!(server.get("/hello").status, 200);
+    // Forty core instances, a memory each: no pool sized for the example holds it.
+    let mut wat = String::from("(component (core module $m (memory 1))");
+    for _ in 0..40 {
+        wat.push_str(" (core instance (instantiate $m))");
+    }
+    wat.push(')');
+    let tmp = files.path().join("app.wasm.tmp");
+    std::fs::write(&tmp, wat::parse_str(&wat).unwrap()).unwrap();
+    std::fs::rename(&tmp, &served).unwrap();
+    server.wait_for("the refused reload", Duration::from_secs(60), &|| {
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("the previous component, since this one failed")
+    });
+    let said = server.stderr.lock().unwrap().clone();
+    assert!(
+        said.contains("does not fit the server's pool")
+            && said.contains("40 Wasm linear memories")
+            && said.contains("restart `compose serve`"),
+        "{said}"
+    );
+    assert_eq!(server.get("/hello").status, 200);
+}
