@@ -90,6 +90,13 @@ impl Lattice {
         child.wait().ok();
     }
 
+    /// Freezes a host (SIGSTOP): it keeps its connections and answers nothing.
+    fn freeze_host(&self, i: usize) {
+        let pid = self.hosts[i].0.id().to_string();
+        let stopped = Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+        assert!(stopped.success());
+    }
+
     fn log(&self, i: usize) -> String {
         std::fs::read_to_string(self.dir.path().join(format!("host{i}/host.log")))
             .unwrap_or_default()
@@ -197,7 +204,7 @@ fn deploy_to(
 }
 
 #[test]
-fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a_failed_request_and_outlives_a_host(
+fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a_failed_request_and_outlives_a_frozen_or_dead_host(
 ) {
     let registry = RegistryServer::open();
     let mut lattice = Lattice::start(2);
@@ -376,15 +383,56 @@ fn a_service_deployed_to_two_wasmcloud_hosts_answers_on_both_rolls_out_without_a
         assert!(body.contains("version 2"), "host {i} still serves: {body}");
     }
 
-    // One host stopped: the other still answers, and a deploy places the service on the host
-    // that is up without waiting for the one that is gone.
-    lattice.stop_host(0);
+    // A host that is heard but answers nothing (a heartbeat sent by someone else on the
+    // lattice): the real hosts are still placed, the deploy fails naming the one that did not.
+    let nats_addr = lattice.nats_url.trim_start_matches("nats://").to_string();
+    let done = Arc::new(AtomicBool::new(false));
+    let beats = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut nats = TcpStream::connect(&nats_addr).unwrap();
+            nats.write_all(b"CONNECT {}\r\n").unwrap();
+            let beat = r#"{"id":"no-such-host","hostname":"phantom","version":"2.10.3"}"#;
+            let frame = format!(
+                "PUB runtime.operator.heartbeat.no-such-host {}\r\n{beat}\r\n",
+                beat.len()
+            );
+            while !done.load(Ordering::Relaxed) {
+                if nats.write_all(frame.as_bytes()).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+    let phantom = deploy_to(dir, &lattice, &registry, "3", &[]).fails();
+    done.store(true, Ordering::Relaxed);
+    beats.join().unwrap();
+    assert!(phantom.stderr.contains("Found host phantom"), "{phantom}");
+    assert_eq!(phantom.stderr.matches("(already)").count(), 2, "{phantom}");
+    assert!(phantom.stderr.contains("host 1 of 3"), "{phantom}");
+    assert!(
+        phantom
+            .stderr
+            .contains("phantom: host phantom (no-such-host): is gone"),
+        "{phantom}"
+    );
+
+    // One host frozen: the other still answers, and a deploy passes over the host that does
+    // not answer (within seconds) to place the service on the one that is up.
+    lattice.freeze_host(0);
     let (status, body) = get(lattice.http(1), HTTP_HOST, "/hello").unwrap();
     assert_eq!(status, 200, "{body}");
-    assert!(get(lattice.http(0), HTTP_HOST, "/hello").is_err());
     let survivor = deploy_to(dir, &lattice, &registry, "1", &[]).ok();
     assert!(survivor.stderr.contains("on host1 (already)"), "{survivor}");
     assert!(!survivor.stderr.contains("host0"), "{survivor}");
+    // Then gone for good: refused at once, and still passed over.
+    lattice.stop_host(0);
+    assert!(get(lattice.http(0), HTTP_HOST, "/hello").is_err());
+    let survivor = deploy_to(dir, &lattice, &registry, "1", &[]).ok();
+    assert!(survivor.stderr.contains("on host1 (already)"), "{survivor}");
+    let (status, body) = get(lattice.http(1), HTTP_HOST, "/hello").unwrap();
+    assert_eq!(status, 200, "{body}");
 }
 
 #[test]

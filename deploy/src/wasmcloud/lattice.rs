@@ -10,6 +10,8 @@ use crate::DeployError;
 
 /// How long a host may take to start a workload: it pulls the component and compiles it.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a host of the last deploy may take to say it is still there.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a host may take to answer anything else.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -72,8 +74,14 @@ impl Lattice {
         let mut hosts = BTreeMap::new();
         for host in known {
             // Any id will do: a host that is up answers "not found", one that is gone has
-            // nobody on its subject.
-            if self.status(host, "compose-probe")? != WorkloadState::HostGone {
+            // nobody on its subject, one that is stuck does not answer in time (passed over
+            // too: it is heard again by its heartbeat if it comes back).
+            let body = serde_json::json!({ "workloadId": "compose-probe" }).to_string();
+            let subject = format!("runtime.host.{}.workload.status", host.id);
+            let answered = self
+                .connection
+                .request(&subject, body.as_bytes(), PROBE_TIMEOUT)?;
+            if matches!(answered, Reply::Answer(_)) {
                 heard(host);
                 hosts.insert(host.id.clone(), host.clone());
             }

@@ -149,19 +149,33 @@ pub fn deploy(
         .unwrap_or_default()
         .to_string();
 
+    // Every host is tried: one that fails keeps its previous version (and its place in the
+    // record, so the next deploy stops that one), and is named at the end.
+    let mut placed = Vec::new();
+    let mut failed = Vec::new();
     for host in &hosts {
-        if lattice.status(host, &id)? == WorkloadState::Running {
+        let running = match lattice.status(host, &id) {
+            Ok(state) => state == WorkloadState::Running,
+            Err(e) => {
+                failed.push(format!("{}: {e}", host.name));
+                continue;
+            }
+        };
+        if running {
             notice(DeployNotice::AlreadyRunning {
                 host: host.clone(),
                 workload: id.clone(),
             });
+        } else if let Err(e) = lattice.start(host, workload) {
+            failed.push(format!("{}: {e}", host.name));
+            continue;
         } else {
-            lattice.start(host, workload)?;
             notice(DeployNotice::Started {
                 host: host.clone(),
                 workload: id.clone(),
             });
         }
+        placed.push(host.clone());
         // The new version is routed: the old one can go.
         let previous = record.hosts.insert(
             host.id.clone(),
@@ -170,16 +184,34 @@ pub fn deploy(
                 workload: id.clone(),
             },
         );
+        record.write(&record_path)?;
         if let Some(old) = previous.map(|p| p.workload).filter(|old| old != &id) {
-            if lattice.stop(host, &old)? == WorkloadState::Stopping {
-                notice(DeployNotice::Stopped {
+            match lattice.stop(host, &old) {
+                Ok(WorkloadState::Stopping) => notice(DeployNotice::Stopped {
                     host: host.clone(),
                     workload: old,
-                });
+                }),
+                Ok(_) => {}
+                Err(e) => failed.push(format!(
+                    "{}: the new version runs, but the previous one ({old}) was not stopped: {e}",
+                    host.name
+                )),
             }
         }
-        record.write(&record_path)?;
     }
+    if !failed.is_empty() {
+        return Err(compose_deploy::DeployError::Host {
+            host: format!("{} of {}", failed.len(), hosts.len()),
+            message: format!(
+                "the deploy did not complete there ({} placed it):\n  {}",
+                placed.len(),
+                failed.join("\n  ")
+            ),
+            help: "a host that failed still runs its previous version; deploy again once it is healthy".into(),
+        }
+        .into());
+    }
+    let hosts = placed;
     Ok(Deployed {
         workload: id,
         image: reference.to_string(),
