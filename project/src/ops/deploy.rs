@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use compose_deploy::wasmcloud::{self, Host, Lattice, WorkloadState};
 use compose_deploy::{HttpInterface, Service, ServiceDir};
-use compose_registry::artifact::Artifact;
 use compose_registry::{Client, Reference};
 use compose_runtime::{Grants, HttpRule, Limits};
+use compose_wit::decode::{decode, Decoded};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
@@ -96,7 +96,7 @@ impl DeployRequest {
 pub fn describe(wasm: &Path, request: &DeployRequest) -> Result<Description, ProjectError> {
     let bytes = read(wasm)?;
     let reference = image_reference(&request.image, &bytes)?;
-    describe_bytes(&bytes, request, reference.to_string())
+    describe_service(&service(&bytes, request, reference.to_string())?)
 }
 
 /// Publishes `wasm`, describes it for the engine, and starts it on every host heard; then
@@ -108,9 +108,10 @@ pub fn deploy(
     mut notice: impl FnMut(DeployNotice),
 ) -> Result<Deployed, ProjectError> {
     let bytes = read(wasm)?;
-    let mut reference = image_reference(&request.image, &bytes)?;
+    let reference = image_reference(&request.image, &bytes)?;
+    let mut service = service(&bytes, request, reference.to_string())?;
     // Checked before anything is published: a grant the engine cannot enforce stops here.
-    describe_bytes(&bytes, request, reference.to_string())?;
+    describe_service(&service)?;
     let record_path = request
         .state_dir
         .join(format!("wasmcloud-{}.json", request.name));
@@ -135,14 +136,23 @@ pub fn deploy(
     // A tag made of the content is the same bytes when it exists: publishing it again is
     // harmless. A tag the user chose is never replaced.
     let content_tag = tag_of(&request.image).is_none();
-    let artifact = Artifact::new(bytes.clone(), &request.name, reference.tag.as_deref())?;
-    let digest = client.push(&reference, &artifact, content_tag)?;
+    let published = super::publish(
+        client,
+        bytes,
+        &request.name,
+        &reference.to_string(),
+        content_tag,
+    )?;
     notice(DeployNotice::Published {
-        reference: reference.to_string(),
+        reference: published.reference.to_string(),
     });
-    reference.tag = None;
-    reference.digest = Some(digest.to_string());
-    let description = describe_bytes(&bytes, request, reference.to_string())?;
+    let pinned = Reference {
+        tag: None,
+        digest: Some(published.digest.to_string()),
+        ..published.reference
+    };
+    service.image = pinned.to_string();
+    let description = describe_service(&service)?;
     let workload = &description.document;
     let id = workload["workloadId"]
         .as_str()
@@ -214,7 +224,7 @@ pub fn deploy(
     let hosts = placed;
     Ok(Deployed {
         workload: id,
-        image: reference.to_string(),
+        image: service.image,
         description,
         hosts,
     })
@@ -253,12 +263,9 @@ fn content_digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn describe_bytes(
-    bytes: &[u8],
-    request: &DeployRequest,
-    image: String,
-) -> Result<Description, ProjectError> {
-    let service = Service {
+/// The service `bytes` is, as `request` deploys it from `image`.
+fn service(bytes: &[u8], request: &DeployRequest, image: String) -> Result<Service, ProjectError> {
+    Ok(Service {
         name: request.name.clone(),
         image,
         version: content_digest(bytes),
@@ -288,36 +295,23 @@ fn describe_bytes(
         timeout: request.limits.timeout,
         fuel: request.limits.fuel,
         max_stack: request.limits.max_stack,
-    };
+    })
+}
+
+/// The engine's description of `service` (wasmCloud's workload), or why it cannot hold it.
+fn describe_service(service: &Service) -> Result<Description, ProjectError> {
     Ok(Description {
         engine: wasmcloud::ENGINE,
-        document: wasmcloud::workload(&service)?,
+        document: wasmcloud::workload(service)?,
     })
 }
 
 /// Which `wasi:http` handler the component exports.
 fn http_interface(bytes: &[u8]) -> Result<HttpInterface, ProjectError> {
-    // The component's own exports, not those of the components nested in it.
-    let mut exports = Vec::new();
-    let mut depth = 0usize;
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        match payload {
-            Ok(wasmparser::Payload::Version { .. }) => depth += 1,
-            Ok(wasmparser::Payload::End(_)) => depth = depth.saturating_sub(1),
-            Ok(wasmparser::Payload::ComponentExportSection(section)) if depth == 1 => {
-                for export in section.into_iter().flatten() {
-                    exports.push(export.name.name.to_string());
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                return Err(ProjectError::Input {
-                    message: format!("the composed component cannot be read: {e}"),
-                    help: "build it again with `compose build`".into(),
-                })
-            }
-        }
-    }
+    let exports = match decode(bytes, "the composed component")? {
+        Decoded::Component { exports, .. } => exports,
+        Decoded::WitPackage { .. } => Vec::new(),
+    };
     for name in &exports {
         if let Some(version) = name.strip_prefix("wasi:http/incoming-handler@") {
             return Ok(HttpInterface::IncomingHandler {
