@@ -76,11 +76,11 @@ impl Lattice {
             // Any id will do: a host that is up answers "not found", one that is gone has
             // nobody on its subject, one that is stuck does not answer in time (passed over
             // too: it is heard again by its heartbeat if it comes back).
-            let body = serde_json::json!({ "workloadId": "compose-probe" }).to_string();
-            let subject = format!("runtime.host.{}.workload.status", host.id);
-            let answered = self
-                .connection
-                .request(&subject, body.as_bytes(), PROBE_TIMEOUT)?;
+            let answered = self.connection.request(
+                &subject(host, "status"),
+                &naming("compose-probe"),
+                PROBE_TIMEOUT,
+            )?;
             if matches!(answered, Reply::Answer(_)) {
                 heard(host);
                 hosts.insert(host.id.clone(), host.clone());
@@ -116,9 +116,8 @@ impl Lattice {
 
     /// Starts `workload` (from [`super::workload`]) on `host` and waits until it runs.
     pub fn start(&mut self, host: &Host, workload: &Value) -> Result<(), DeployError> {
-        let subject = format!("runtime.host.{}.workload.start", host.id);
         let body = serde_json::to_vec(workload).expect("a JSON value serialises");
-        match self.ask(host, &subject, &body, START_TIMEOUT)? {
+        match self.ask(host, &subject(host, "start"), &body, START_TIMEOUT)? {
             WorkloadState::Running => Ok(()),
             WorkloadState::HostGone => Err(gone(host)),
             state => Err(DeployError::Host {
@@ -132,16 +131,12 @@ impl Lattice {
 
     /// Stops the workload `id` on `host`.
     pub fn stop(&mut self, host: &Host, id: &str) -> Result<WorkloadState, DeployError> {
-        let subject = format!("runtime.host.{}.workload.stop", host.id);
-        let body = serde_json::json!({ "workloadId": id }).to_string();
-        self.ask(host, &subject, body.as_bytes(), CONTROL_TIMEOUT)
+        self.ask(host, &subject(host, "stop"), &naming(id), CONTROL_TIMEOUT)
     }
 
     /// What `host` says of the workload `id`.
     pub fn status(&mut self, host: &Host, id: &str) -> Result<WorkloadState, DeployError> {
-        let subject = format!("runtime.host.{}.workload.status", host.id);
-        let body = serde_json::json!({ "workloadId": id }).to_string();
-        self.ask(host, &subject, body.as_bytes(), CONTROL_TIMEOUT)
+        self.ask(host, &subject(host, "status"), &naming(id), CONTROL_TIMEOUT)
     }
 
     fn ask(
@@ -185,6 +180,18 @@ impl Lattice {
             },
         })
     }
+}
+
+/// A host's control subject for `verb` (`start`, `stop`, `status`) of a workload.
+fn subject(host: &Host, verb: &str) -> String {
+    format!("runtime.host.{}.workload.{verb}", host.id)
+}
+
+/// The body of a request that names a workload.
+fn naming(id: &str) -> Vec<u8> {
+    serde_json::json!({ "workloadId": id })
+        .to_string()
+        .into_bytes()
 }
 
 fn gone(host: &Host) -> DeployError {
