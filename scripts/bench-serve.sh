@@ -62,6 +62,8 @@ port=18080
 start() { # kind file extra-args...
     local kind=$1 file=$2; shift 2
     case $kind in
+        # compose-N: requests share instances, N at most in one (--requests-per-instance).
+        compose-*) "$compose" serve "$file" --addr "127.0.0.1:$port" --requests-per-instance "${kind#compose-}" "$@" >/dev/null 2>&1 & ;;
         compose) "$compose" serve "$file" --addr "127.0.0.1:$port" "$@" >/dev/null 2>&1 & ;;
         # Precompiled, so its start-up is not a compile (compose takes its cache).
         wasmtime) "$wasmtime" serve -S cli --allow-precompiled --addr "127.0.0.1:$port" "$@" "${file%.wasm}.cwasm" >/dev/null 2>&1 & ;;
@@ -145,7 +147,7 @@ density() { # kind file in-flight sleep-ms [server args...]
     stop "$p"
     awk -v k="$kind" -v n="$n" -v most="$most" -v at="$at" -v base="$base" -v peak="$peak" \
         -v a1="$a1" -v a5="$a5" -v bad="$bad" -v fast="$fast" 'BEGIN {
-        printf "%-8s %6d | %9d | %8.1f %8.1f | %9.0f | %7.1f %7.1f %7.1f | %9.1f | %s\n", k, n, most,
+        printf "%-10s %6d | %9d | %8.1f %8.1f | %9.0f | %7.1f %7.1f %7.1f | %9.1f | %s\n", k, n, most,
             base / 1024, peak / 1024, (most ? (at - base) / most : 0), a1 / 1024, a5 / 1024,
             base / 1024, fast * 1000, bad }'
 }
@@ -155,13 +157,16 @@ sleeper=$PWD/tests/fixtures/http-p3/target/compose/release/http-p3.wasm
 "$wasmtime" compile -W component-model-async "$sleeper" -o "${sleeper%.wasm}.cwasm"
 "$compose" run "$sleeper" >/dev/null 2>&1 || true
 echo "== density: a Rust handler sleeping in each request (WASI 0.3), N requests in flight"
-printf "%-8s %6s | %9s | %8s %8s | %9s | %7s %7s %7s | %9s | %s\n" server N "in flight" "PSS idle" peak \
+printf "%-10s %6s | %9s | %8s %8s | %9s | %7s %7s %7s | %9s | %s\n" server N "in flight" "PSS idle" peak \
     "KiB each" "+1s" "+5s" idle "fast ms" "failed"
 for n in 1000 10000; do
     ms=$(( n / 1000 * 2000 ))   # about 500 new requests/s either way: within what 2 cores serve
     # Room for the fast request beside them, within the flag's 10,000.
     room=$(( n + 100 > 10000 ? 10000 : n + 100 ))
     density compose "$sleeper" "$n" "$ms" --max-concurrency "$room" --max-queue "$n" \
+        --max-connections $(( n + 200 ))
+    # Requests sharing instances (opt-in), as wasmtime serve's 0.3 handlers do.
+    density compose-64 "$sleeper" "$n" "$ms" --max-concurrency "$room" --max-queue "$n" \
         --max-connections $(( n + 200 ))
     # wasmtime serve's default pool stops at 1,000 core instances: on demand beyond.
     if [ "$n" -le 1000 ]; then

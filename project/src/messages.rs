@@ -119,7 +119,12 @@ pub enum Message<'a> {
         problem: Option<String>,
     },
     /// `compose serve` listens, serving `interface` (`wasi:http/handler@0.3`, ...).
-    Serving { url: String, interface: String },
+    Serving {
+        url: String,
+        interface: String,
+        /// Requests one instance takes at once (1: a fresh instance per request).
+        requests_per_instance: usize,
+    },
     /// What `compose deploy --dry-run` would apply: the engine's own description.
     DeployDescription {
         engine: &'a str,

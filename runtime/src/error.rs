@@ -169,6 +169,27 @@ pub enum RunError {
     #[diagnostic(code(compose::serve::client_gone))]
     ClientGone { what: String },
 
+    /// `--requests-per-instance` above 1 for a handler whose requests cannot share one.
+    #[error("`{what}` cannot take {requests} requests per instance: {why}")]
+    #[diagnostic(
+        code(compose::serve::cannot_share),
+        help("only a WASI 0.3 handler (`wasi:http/handler@0.3`, `compose new NAME --template http-p3`) without `--fuel` shares instances; serve without `--requests-per-instance` to give each request its own")
+    )]
+    CannotShare {
+        what: String,
+        requests: usize,
+        why: String,
+    },
+
+    /// A request shared its instance (`--requests-per-instance`) and the instance ended
+    /// before it answered: another request of it trapped or ran past its time.
+    #[error("`{what}`: the instance this request shared with others ended before it answered ({message})")]
+    #[diagnostic(
+        code(compose::serve::shared_instance),
+        help("requests that share an instance end with it; serve with `--requests-per-instance 1` to give each request its own")
+    )]
+    SharedInstanceEnded { what: String, message: String },
+
     /// The server cannot listen on its address.
     #[error("cannot listen on {addr}: {message}")]
     #[diagnostic(code(compose::serve::bind), help("{help}"))]

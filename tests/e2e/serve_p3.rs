@@ -142,3 +142,114 @@ fn ten_thousand_instances_fit_a_one_memory_handler_and_too_many_are_refused_with
         "{refused}"
     );
 }
+
+/// How many requests the instance of each of `n` concurrent `/taken` requests had taken when
+/// it answered (the fixture counts them in the guest).
+fn taken(server: &Server, n: usize) -> Vec<u32> {
+    let addr = server.addr;
+    let askers: Vec<_> = (0..n)
+        .map(|i| {
+            std::thread::spawn(move || {
+                request(addr, "GET", &format!("/taken?ms=600&n={i}"), &[], &[])
+            })
+        })
+        .collect();
+    askers
+        .into_iter()
+        .map(|asker| {
+            let answer = asker.join().unwrap();
+            assert_eq!(answer.status, 200, "{answer:?}");
+            let text = answer.text();
+            let count = text.rsplit(' ').next().and_then(|n| n.parse().ok());
+            count.unwrap_or_else(|| panic!("no count in {text:?}"))
+        })
+        .collect()
+}
+
+/// `--requests-per-instance N` (opt-in): concurrent requests to a WASI 0.3 handler share
+/// instances, N at most in one (the guest counts what its instance took: 1 each without the
+/// flag). What sharing gives up is said and bounded: a request that spins gets 504 at its
+/// deadline while new requests are answered by other instances; one that traps ends the
+/// requests sharing its instance, each logged with why; a WASI 0.2 handler, and `--fuel`,
+/// are refused with the reason.
+#[test]
+fn requests_share_instances_of_a_wasi_0_3_handler_only_when_asked() {
+    let project = copy_fixture("http-p3");
+    let dir = project.path();
+    let alone = serve(dir, &["--timeout", "3s"]);
+    let counts = taken(&alone, 6);
+    assert!(counts.iter().all(|&n| n == 1), "{counts:?}");
+    drop(alone);
+
+    let server = serve(dir, &["--timeout", "3s", "--requests-per-instance", "8"]);
+    let said = server.stderr.lock().unwrap().clone();
+    assert!(
+        said.contains("(wasi:http/handler@0.3; up to 8 requests share an instance"),
+        "{said}"
+    );
+    let counts = taken(&server, 6);
+    assert!(
+        counts.iter().any(|&n| n > 1),
+        "no instance was shared: {counts:?}"
+    );
+    assert!(counts.iter().all(|&n| n <= 8), "{counts:?}");
+
+    let addr = server.addr;
+    let spinner = std::thread::spawn(move || request(addr, "GET", "/spin", &[], &[]));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let fast = server.get("/during");
+    assert_eq!(fast.text(), "hello from WASI 0.3 at /during");
+    let spun = spinner.join().unwrap();
+    assert_eq!(spun.status, 504, "{spun:?}");
+    server.logged("GET /spin 504");
+
+    // Sleepers first, so that the trap lands in the instance they wait in.
+    let sleepers: Vec<_> = (0..3)
+        .map(|i| {
+            std::thread::spawn(move || {
+                request(addr, "GET", &format!("/sleep?ms=2000&n={i}"), &[], &[])
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let trapped = server.get("/trap");
+    assert_eq!(trapped.status, 500, "{trapped:?}");
+    let ended = sleepers
+        .into_iter()
+        .map(|s| s.join().unwrap())
+        .filter(|answer| answer.status == 500)
+        .count();
+    assert!(ended >= 1, "no sleeper shared the trapped instance");
+    server.logged("the instance this request shared with others ended before it answered");
+    let after = server.get("/after");
+    assert_eq!(after.text(), "hello from WASI 0.3 at /after");
+    let (code, _, stderr) = server.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+
+    for (args, why) in [
+        (
+            vec!["--requests-per-instance", "2"],
+            "it serves `wasi:http/incoming-handler@0.2`, whose `handle` takes one request per instance",
+        ),
+        (
+            vec!["--requests-per-instance", "2", "--fuel", "1000000000"],
+            "`--fuel` is counted per instance",
+        ),
+    ] {
+        let file = if args.len() == 2 {
+            crate::serve::served_file().to_path_buf()
+        } else {
+            dir.join("target/compose/dev/http-p3.wasm")
+        };
+        let refused = run(compose()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(&args)
+            .arg(&file));
+        assert_eq!(refused.code, Some(2), "{refused}");
+        assert!(
+            refused.stderr.contains("cannot take 2 requests per instance")
+                && refused.stderr.contains(why),
+            "{refused}"
+        );
+    }
+}

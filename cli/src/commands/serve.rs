@@ -33,6 +33,12 @@ pub struct Args {
     /// Requests handled at once; the instances they need are reserved up front.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_concurrency: u32,
+    /// Requests one instance of a WASI 0.3 handler takes at once (1: a fresh instance per
+    /// request). More saves memory per request, at isolation's cost: requests sharing an
+    /// instance share its memory and `--max-memory`, and end with it when one of them traps
+    /// or spins past `--timeout`.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    requests_per_instance: u32,
     /// Requests waiting for a free slot; beyond them, requests get 503.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_queue: usize,
@@ -71,13 +77,17 @@ impl Args {
     fn describe_serving(&self) -> String {
         let show = format_duration;
         format!(
-            "at most {} open (--max-connections); a request's head within {} (--header-timeout); idle between requests at most {} (--keep-alive-timeout); a response's bytes taken within {} (--idle-timeout); {} requests at once (--max-concurrency), {} waiting (--max-queue); {} to finish on shutdown (--shutdown-timeout)",
+            "at most {} open (--max-connections); a request's head within {} (--header-timeout); idle between requests at most {} (--keep-alive-timeout); a response's bytes taken within {} (--idle-timeout); {} requests at once (--max-concurrency), {} waiting (--max-queue); {} (--requests-per-instance); {} to finish on shutdown (--shutdown-timeout)",
             self.max_connections,
             show(self.header_timeout),
             show(self.keep_alive_timeout),
             show(self.idle_timeout),
             self.max_concurrency,
             self.max_queue,
+            match self.requests_per_instance {
+                1 => "a fresh instance per request".to_string(),
+                n => format!("up to {n} requests share an instance of a WASI 0.3 handler"),
+            },
             show(self.shutdown_timeout)
         )
     }
@@ -178,6 +188,7 @@ pub fn exec(args: Args) -> miette::Result<i32> {
             allow_http: args.service.allow_http,
             max_concurrency: args.max_concurrency as usize,
             max_queue: args.max_queue,
+            requests_per_instance: args.requests_per_instance as usize,
             shutdown_grace: args.shutdown_timeout,
             connections,
         },
@@ -223,17 +234,26 @@ fn component_file(target: &str, home: &ComposeHome, offline: bool) -> miette::Re
 
 fn print(notice: &ServeNotice) {
     match notice {
-        ServeNotice::Server(ServeEvent::Listening { addr, interface }) => {
+        ServeNotice::Server(ServeEvent::Listening {
+            addr,
+            interface,
+            requests_per_instance,
+        }) => {
             let url = format!("http://{addr}");
             if json() {
                 emit(&Message::Serving {
                     url: url.clone(),
                     interface: interface.clone(),
+                    requests_per_instance: *requests_per_instance,
                 });
             }
+            let instances = match requests_per_instance {
+                1 => "a fresh instance per request".to_string(),
+                n => format!("up to {n} requests share an instance"),
+            };
             status(
                 "Serving",
-                &format!("{url} ({interface}; a fresh instance per request; Ctrl-C stops)"),
+                &format!("{url} ({interface}; {instances}; Ctrl-C stops)"),
             );
         }
         ServeNotice::Server(ServeEvent::Request(log)) => {

@@ -161,14 +161,12 @@ fn watching(
         notice(&ServeNotice::Rebuilding);
         let reloaded = (watch.rebuild)().and_then(|path| {
             load_handler(runtime, &path, plugs)
-                .map(|handler| (path, handler))
+                .and_then(|handler| Ok(reloader.reload(handler)?))
+                .map(|()| path)
                 .map_err(|e| format!("{:?}", miette::Report::new(e)))
         });
         match reloaded {
-            Ok((path, handler)) => {
-                reloader.reload(handler);
-                notice(&ServeNotice::Reloaded { path });
-            }
+            Ok(path) => notice(&ServeNotice::Reloaded { path }),
             Err(message) => notice(&ServeNotice::ReloadFailed { message }),
         }
         // What the build itself wrote (lock files, outputs outside `target/`) is not a change.

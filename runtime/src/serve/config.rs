@@ -20,6 +20,11 @@ pub struct ServeConfig {
     pub max_concurrency: usize,
     /// Requests waiting for a free slot before new ones get a 503.
     pub max_queue: usize,
+    /// Requests a WASI 0.3 handler's instance may take at once (1: a fresh instance per
+    /// request). More than one trades isolation for memory: requests sharing an instance
+    /// share its memory, its `--max-memory`, and its end when one of them spins past
+    /// `--timeout` or traps.
+    pub requests_per_instance: usize,
     /// How long in-flight requests may take to finish after Ctrl-C or SIGTERM.
     pub shutdown_grace: Duration,
     /// How long and how many clients may hold a connection.
@@ -40,6 +45,41 @@ pub struct ConnectionLimits {
     pub keep_alive_timeout: Duration,
     /// How long a response may wait for the client to take its next bytes.
     pub idle_timeout: Duration,
+}
+
+impl ServeConfig {
+    /// Whether `handler` can be served as configured: requests share instances only in a
+    /// WASI 0.3 handler (whose `handle` is async), and fuel, counted per instance, would
+    /// be shared by the requests of one.
+    pub fn check_sharing(&self, handler: &super::Handler) -> Result<(), crate::RunError> {
+        if self.requests_per_instance <= 1 {
+            return Ok(());
+        }
+        let why = if handler.wasi() != "0.3" {
+            format!(
+                "it serves `{}`, whose `handle` takes one request per instance",
+                handler.interface()
+            )
+        } else if self.limits.fuel.is_some() {
+            "`--fuel` is counted per instance, and requests sharing one would share it".into()
+        } else {
+            return Ok(());
+        };
+        Err(crate::RunError::CannotShare {
+            what: handler.what().to_string(),
+            requests: self.requests_per_instance,
+            why,
+        })
+    }
+
+    /// How many requests one instance of `handler` takes at once.
+    pub fn requests_per_instance(&self, handler: &super::Handler) -> usize {
+        if handler.wasi() == "0.3" {
+            self.requests_per_instance.max(1)
+        } else {
+            1
+        }
+    }
 }
 
 impl ConnectionLimits {
@@ -118,8 +158,13 @@ impl fmt::Display for Closed {
 /// What a server reports while it runs.
 #[derive(Debug, Clone)]
 pub enum ServeEvent {
-    /// It listens on this address, serving this interface (`wasi:http/handler@0.3`, ...).
-    Listening { addr: SocketAddr, interface: String },
+    /// It listens on this address, serving this interface (`wasi:http/handler@0.3`, ...),
+    /// this many requests at most in one instance (1: a fresh instance per request).
+    Listening {
+        addr: SocketAddr,
+        interface: String,
+        requests_per_instance: usize,
+    },
     /// A request ended.
     Request(AccessLog),
     /// A client's connection was closed by the server, and why.

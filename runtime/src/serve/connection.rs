@@ -237,19 +237,23 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
     }
 }
 
-/// A response body that keeps its request [`Busy`] until it is sent (or dropped).
-pub(super) struct TrackedBody<B> {
+/// A response body that holds a guard (its request [`Busy`], its slot and access-log line)
+/// until it is sent (or dropped).
+pub(super) struct TrackedBody<B, G = Busy> {
     body: B,
-    _busy: Busy,
+    _guard: G,
 }
 
-impl<B> TrackedBody<B> {
-    pub(super) fn new(body: B, busy: Busy) -> Self {
-        Self { body, _busy: busy }
+impl<B, G> TrackedBody<B, G> {
+    pub(super) fn new(body: B, guard: G) -> Self {
+        Self {
+            body,
+            _guard: guard,
+        }
     }
 }
 
-impl<B: Body + Unpin> Body for TrackedBody<B> {
+impl<B: Body + Unpin, G: Unpin> Body for TrackedBody<B, G> {
     type Data = B::Data;
     type Error = B::Error;
 

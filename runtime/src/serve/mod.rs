@@ -24,6 +24,7 @@ mod outgoing;
 mod request;
 mod response;
 mod server;
+mod sharing;
 #[cfg(test)]
 mod tests;
 

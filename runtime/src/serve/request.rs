@@ -4,8 +4,8 @@
 //! response the client gets.
 
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -13,17 +13,21 @@ use hyper::{Request, Response, StatusCode};
 use tokio::sync::oneshot;
 use wasmtime::component::Resource;
 use wasmtime::{AsContextMut, Store, UpdateDeadline};
-use wasmtime_wasi_http::handler::{Prepared, Proxy, ProxyPre};
+use wasmtime_wasi_http::handler::{
+    ExpirationError, InstantiationError, Prepared, Proxy, ProxyPre, TrapOrPanicError,
+};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 use wasmtime_wasi_http::WasiHttpView;
 
-use super::admission::{Admission, Refused};
+use super::admission::{Admission, Admitted, Refused};
+use super::connection::TrackedBody;
 use super::response::{client_reason, failure_status, one_line, plain};
+use super::sharing::{Dispatcher, Sharing};
 use super::{AccessLog, Handler, HttpRule, Outgoing, ServeConfig, ServeEvent};
-use crate::store::{classify, denied_http, new_store, over_budget, State, Stopped};
-use crate::RunError;
+use crate::store::{classify, denied_http, new_store, over_budget, time_limit, State, Stopped};
+use crate::{Limits, RunError};
 
 pub(super) type Events = Arc<dyn Fn(&ServeEvent) + Send + Sync>;
 
@@ -39,6 +43,11 @@ pub(super) struct Shared {
     guests: tokio::runtime::Handle,
     /// Set when the shutdown's grace period is over: running guests stop at the next tick.
     pub(super) stopping: Arc<AtomicBool>,
+    /// Told when `stopping` is set: shared instances whose requests all wait end then.
+    pub(super) stopped: Arc<tokio::sync::Notify>,
+    /// With `--requests-per-instance` above 1, the dispatcher of the served WASI 0.3
+    /// handler's requests to shared instances (a new one for each handler a reload brings).
+    dispatcher: Mutex<Option<(Arc<Handler>, Dispatcher)>>,
 }
 
 impl Shared {
@@ -56,6 +65,34 @@ impl Shared {
             config,
             guests,
             stopping: Arc::new(AtomicBool::new(false)),
+            stopped: Arc::new(tokio::sync::Notify::new()),
+            dispatcher: Mutex::new(None),
+        }
+    }
+
+    /// The dispatcher of `handler`'s requests to shared instances, when they share them:
+    /// `--requests-per-instance` above 1 and a WASI 0.3 handler.
+    fn dispatcher(&self, handler: &Arc<Handler>) -> Option<Dispatcher> {
+        if self.config.requests_per_instance <= 1 || !matches!(handler.pre, ProxyPre::P3(_)) {
+            return None;
+        }
+        let mut current = self.dispatcher.lock().unwrap_or_else(|e| e.into_inner());
+        match &*current {
+            Some((served, dispatcher)) if Arc::ptr_eq(served, handler) => Some(dispatcher.clone()),
+            _ => {
+                let dispatcher = Sharing {
+                    handler: handler.clone(),
+                    grants: self.config.grants.clone(),
+                    limits: self.config.limits,
+                    allow_http: self.allow_http.clone(),
+                    at_once: self.config.requests_per_instance,
+                    stopping: self.stopping.clone(),
+                    stopped: self.stopped.clone(),
+                }
+                .dispatcher();
+                *current = Some((handler.clone(), dispatcher.clone()));
+                Some(dispatcher)
+            }
         }
     }
 
@@ -76,7 +113,13 @@ impl Shared {
             Ok(admitted) => admitted,
             Err(refused) => return self.refuse(&arrival, refused),
         };
-        let instance = match Instance::new(&self, request) {
+        let handler = self.handler();
+        if let Some(dispatcher) = self.dispatcher(&handler) {
+            return self
+                .answer_shared(arrival, admitted, &handler, dispatcher, request)
+                .await;
+        }
+        let instance = match Instance::new(&self, handler, request) {
             Ok(instance) => instance,
             Err((status, error, said)) => {
                 arrival.log(&*self.events, status.as_u16(), Some(error), Vec::new());
@@ -103,6 +146,67 @@ impl Shared {
         let answer = respond(response, ended).await;
         let _ = waiting.send(());
         answer
+    }
+
+    /// A request given to a shared instance: the response as soon as the guest returns it;
+    /// the request's slot and its access-log line are held by the body until it is sent.
+    async fn answer_shared(
+        &self,
+        arrival: Arrival,
+        admitted: Admitted,
+        handler: &Handler,
+        dispatcher: Dispatcher,
+        request: Request<Incoming>,
+    ) -> Response<HyperOutgoingBody> {
+        let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
+        let what = handler.what.clone();
+        // Dropped before the response (the client left), the line says so.
+        let mut served = Served {
+            arrival,
+            events: self.events.clone(),
+            status: 499,
+            error: Some(
+                "the client closed the connection before the response; its request runs on in the instance it shares until it ends or reaches its time bound, and keeps its slot".into(),
+            ),
+            admitted: Some(admitted),
+            unanswered: self.config.limits.wall_clock(),
+        };
+        let handled = self
+            .guests
+            .spawn(async move { dispatcher.handle((), request).await })
+            .await;
+        let response = match handled {
+            Ok(Ok(response)) => {
+                served.unanswered = None;
+                served.status = response.status().as_u16();
+                served.error = None;
+                response
+            }
+            Ok(Err(e)) => {
+                served.unanswered = None;
+                let stopping = self.stopping.load(Ordering::SeqCst);
+                let e = shared_failure(what, e, &self.config.limits, &served.arrival, stopping);
+                let status = failure_status(&e);
+                served.status = status.as_u16();
+                served.error = Some(one_line(&e));
+                plain(status, &client_reason(&e))
+            }
+            Err(ended) => {
+                served.unanswered = None;
+                let e = if ended.is_cancelled() {
+                    RunError::Stopped { what }
+                } else {
+                    RunError::Engine {
+                        message: format!("the request's task panicked: {ended}"),
+                    }
+                };
+                let status = failure_status(&e);
+                served.status = status.as_u16();
+                served.error = Some(one_line(&e));
+                plain(status, &client_reason(&e))
+            }
+        };
+        response.map(|body| TrackedBody::new(body, served).boxed_unsync())
     }
 
     fn refuse(&self, arrival: &Arrival, refused: Refused) -> Response<HyperOutgoingBody> {
@@ -157,6 +261,73 @@ impl Arrival {
     }
 }
 
+/// A request answered by a shared instance, until its response is sent: its slot, and its
+/// access-log line, written when it is dropped.
+struct Served {
+    arrival: Arrival,
+    events: Events,
+    status: u16,
+    error: Option<String>,
+    admitted: Option<Admitted>,
+    /// Until the guest answers: how long its slot is kept if the client leaves first.
+    unanswered: Option<Duration>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let error = self.error.take();
+        self.arrival
+            .log(&*self.events, self.status, error, Vec::new());
+        // A request whose client left cannot be taken out of a shared instance: it runs on
+        // until it answers or its instance ends, within its time bound. Its slot is kept
+        // that long, so that clients that leave at once cannot pile up work beyond
+        // --max-concurrency.
+        if let (Some(bound), Some(admitted)) = (self.unanswered, self.admitted.take()) {
+            let until = self.arrival.start + bound;
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    tokio::time::sleep_until(until.into()).await;
+                    drop(admitted);
+                });
+            }
+        }
+    }
+}
+
+/// Why a request given to a shared instance got no response.
+fn shared_failure(
+    what: String,
+    e: wasmtime::Error,
+    limits: &Limits,
+    arrival: &Arrival,
+    stopping: bool,
+) -> RunError {
+    let past_its_time = limits
+        .wall_clock()
+        .is_some_and(|bound| arrival.start.elapsed() >= bound);
+    if e.downcast_ref::<ExpirationError>().is_some() {
+        time_limit(&what, limits)
+    } else if e.downcast_ref::<TrapOrPanicError>().is_some() {
+        if stopping {
+            RunError::Stopped { what }
+        } else if past_its_time {
+            time_limit(&what, limits)
+        } else {
+            RunError::SharedInstanceEnded {
+                what,
+                message: "a request in it trapped, or ran past its time".into(),
+            }
+        }
+    } else if let Some(failed) = e.downcast_ref::<InstantiationError<()>>() {
+        RunError::Instantiate {
+            what,
+            message: format!("{:#}", failed.error),
+        }
+    } else {
+        classify(&what, Stopped::Failed(e), false, limits)
+    }
+}
+
 /// What the guest's response callback sends: the response it set, or its error code.
 type Sent = Result<Response<HyperOutgoingBody>, ErrorCode>;
 
@@ -203,8 +374,11 @@ enum Call {
 type SetUpError = (StatusCode, String, &'static str);
 
 impl Instance {
-    fn new(shared: &Shared, request: Request<Incoming>) -> Result<Self, SetUpError> {
-        let handler = shared.handler();
+    fn new(
+        shared: &Shared,
+        handler: Arc<Handler>,
+        request: Request<Incoming>,
+    ) -> Result<Self, SetUpError> {
         let limits = &shared.config.limits;
         let mut store = new_store(
             &handler.engine,
@@ -276,9 +450,9 @@ impl Instance {
 /// request's wall-clock bound or when the server stops: a guest that spins shares its thread
 /// and ends on time, whatever else runs. The ticks come from a thread of their own
 /// (`clock::Ticker`), which no guest can occupy.
-fn yield_until(
+pub(super) fn yield_until(
     store: &mut Store<State>,
-    bound: Option<std::time::Duration>,
+    bound: Option<Duration>,
     stopping: Arc<AtomicBool>,
 ) {
     let deadline = bound.map(|b| Instant::now() + b);

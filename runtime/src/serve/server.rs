@@ -30,13 +30,17 @@ const STOP_WAIT: Duration = Duration::from_secs(1);
 pub struct Reloader {
     current: Arc<RwLock<Arc<Handler>>>,
     stop: Arc<Notify>,
+    config: Arc<ServeConfig>,
 }
 
 impl Reloader {
-    /// Serves `handler` from the next request on.
-    pub fn reload(&self, handler: Handler) {
+    /// Serves `handler` from the next request on, if it can be served as the server is
+    /// configured (a WASI 0.2 handler cannot share instances).
+    pub fn reload(&self, handler: Handler) -> Result<(), RunError> {
+        self.config.check_sharing(&handler)?;
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         *current = Arc::new(handler);
+        Ok(())
     }
 
     /// The handler new requests get.
@@ -64,6 +68,7 @@ pub struct Server {
 impl Server {
     /// Binds `addr` for `handler`. A port in use (or not ours to take) is an error here.
     pub fn bind(addr: SocketAddr, handler: Handler, config: ServeConfig) -> Result<Self, RunError> {
+        config.check_sharing(&handler)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|e| {
             let help = match e.kind() {
                 std::io::ErrorKind::AddrInUse => format!(
@@ -94,6 +99,7 @@ impl Server {
             reloader: Reloader {
                 current: Arc::new(RwLock::new(Arc::new(handler))),
                 stop: Arc::new(Notify::new()),
+                config: Arc::new(config.clone()),
             },
             config,
         })
@@ -153,7 +159,11 @@ impl Server {
                 help: "this system does not allow a non-blocking listener".into(),
             })?;
         let limits = self.config.connections;
-        let interface = self.reloader.current().interface();
+        let served = self.reloader.current();
+        let (interface, requests_per_instance) = (
+            served.interface(),
+            self.config.requests_per_instance(&served),
+        );
         let shared = Arc::new(Shared::new(
             self.config,
             self.reloader.current.clone(),
@@ -164,6 +174,7 @@ impl Server {
         events(&ServeEvent::Listening {
             addr: self.addr,
             interface,
+            requests_per_instance,
         });
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut http = hyper::server::conn::http1::Builder::new();
@@ -247,6 +258,7 @@ impl Server {
             shared
                 .stopping
                 .store(true, std::sync::atomic::Ordering::SeqCst);
+            shared.stopped.notify_waiters();
             shared.admission.close();
             let _ = tokio::time::timeout(STOP_WAIT, async {
                 while shared.admission.running() > 0 {

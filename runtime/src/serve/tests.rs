@@ -69,6 +69,7 @@ fn config(limits: Limits, max_concurrency: usize, shutdown_grace: Duration) -> S
         allow_http: Vec::new(),
         max_concurrency,
         max_queue: max_concurrency,
+        requests_per_instance: 1,
         shutdown_grace,
         connections: ConnectionLimits::default(),
     }

@@ -1,0 +1,243 @@
+//! Instances shared by requests, for a WASI 0.3 handler served with
+//! `--requests-per-instance N` (N > 1): up to N requests at once in one instance, whose
+//! `handle` is an async function, so that a request waiting on I/O costs a task in the
+//! instance and not an instance of its own. wasmtime-wasi-http's `ProxyHandler` dispatches
+//! them; this file tells it how compose builds an instance (the same sandbox, grants and
+//! outgoing-HTTP policy as a request's own), how many requests one takes, and when one ends.
+//!
+//! What sharing gives up, and the server says so: requests of one instance share its memory
+//! and its `--max-memory`; one that traps ends the instance with every request in it; one
+//! that spins stops the instance's other requests until the instance is ended, `--timeout`
+//! after the most recent request it took.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::Notify;
+use wasmtime::component::TaskGroupId;
+use wasmtime::{Store, StoreContextMut};
+use wasmtime_wasi_http::handler::{
+    self, HandlerState, ProxyHandler, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
+};
+use wasmtime_wasi_http::WasiHttpView;
+
+use super::{Handler, HttpRule, Outgoing};
+use crate::store::{new_store, State};
+use crate::{Grants, Limits};
+
+/// How many requests in all one instance takes, per request it may take at once, before it
+/// takes no more and ends once they are done: a guest that leaks gets a fresh start.
+const TAKEN_IN_ALL_PER_SLOT: usize = 100;
+
+/// The requests of one handler, dispatched to shared instances.
+pub(super) type Dispatcher = ProxyHandler<Sharing>;
+
+/// How compose makes a shared instance and bounds it.
+pub(super) struct Sharing {
+    pub(super) handler: Arc<Handler>,
+    pub(super) grants: Grants,
+    pub(super) limits: Limits,
+    pub(super) allow_http: Arc<[HttpRule]>,
+    pub(super) at_once: usize,
+    pub(super) stopping: Arc<AtomicBool>,
+    /// Told when `stopping` is set, so that an instance whose requests all wait ends then.
+    pub(super) stopped: Arc<Notify>,
+}
+
+impl Sharing {
+    /// A dispatcher of `handler`'s requests.
+    pub(super) fn dispatcher(self) -> Dispatcher {
+        ProxyHandler::new(self)
+    }
+}
+
+impl HandlerState for Sharing {
+    type StoreData = State;
+    type WorkerExpiration = Expiry;
+    type WorkerState = Taking;
+
+    async fn instantiate(
+        &self,
+    ) -> wasmtime::Result<handler::Instance<State, Self::WorkerExpiration, Self::WorkerState>> {
+        let mut store = new_store(
+            &self.handler.engine,
+            "serve",
+            &self.grants,
+            &self.limits,
+            Outgoing::new(self.allow_http.clone()),
+            1,
+        )
+        .map_err(wasmtime::Error::new)?;
+        // No deadline of its own: the instance outlives each request. It yields at every
+        // tick (so the expiry below is looked at) and stops when the server does.
+        super::request::yield_until(&mut store, None, self.stopping.clone());
+        let bound = self.limits.wall_clock();
+        let instantiating = self.handler.pre.instantiate_async(&mut store);
+        let proxy = match bound {
+            Some(bound) => tokio::time::timeout(bound, instantiating)
+                .await
+                .map_err(|_| wasmtime::format_err!("instantiation took longer than {bound:?}"))??,
+            None => instantiating.await?,
+        };
+        Ok(handler::Instance {
+            store,
+            proxy,
+            view: <State as WasiHttpView>::http,
+            expiration: Expiry {
+                bound,
+                stopping: self.stopping.clone(),
+                stopped: Box::pin(self.stopped.clone().notified_owned()),
+                timer: None,
+            },
+            state: Taking {
+                at_once: self.at_once,
+                in_all: self.at_once.saturating_mul(TAKEN_IN_ALL_PER_SLOT),
+                bound,
+            },
+        })
+    }
+}
+
+/// How many requests an instance takes, and each one's deadline.
+pub(super) struct Taking {
+    at_once: usize,
+    in_all: usize,
+    bound: Option<Duration>,
+}
+
+impl WorkerState for Taking {
+    type StoreData = State;
+    type RequestData = ();
+
+    fn should_accept_request(&self, at_once: usize, in_all: usize) -> ShouldAccept {
+        if in_all >= self.in_all {
+            ShouldAccept::Never
+        } else if at_once < self.at_once {
+            ShouldAccept::Yes
+        } else {
+            ShouldAccept::No
+        }
+    }
+
+    fn on_request_start(
+        &self,
+        _store: StoreContextMut<'_, State>,
+        (): (),
+        _task_group: TaskGroupId,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
+        match self.bound {
+            Some(bound) => {
+                let deadline = tokio::time::Instant::now() + bound;
+                Box::pin(async move { tokio::time::sleep_until(deadline).await })
+            }
+            None => Box::pin(std::future::pending()),
+        }
+    }
+
+    fn drop(&self, store: Store<State>, _result: wasmtime::Result<()>) {
+        drop(store);
+    }
+}
+
+/// When an instance ends: as soon as it is idle (nothing is kept between bursts), once the
+/// most recent request it took is past `--timeout` (every request in it is then past its
+/// own), or when the server's grace period is over. Looked at from outside the instance's
+/// event loop, which a spinning guest holds.
+pub(super) struct Expiry {
+    bound: Option<Duration>,
+    stopping: Arc<AtomicBool>,
+    stopped: Pin<Box<OwnedNotified>>,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WorkerExpiration for Expiry {
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        status: WorkerStatus,
+        start: Instant,
+    ) -> Poll<()> {
+        let this = self.get_mut();
+        if this.stopping.load(Ordering::Relaxed)
+            || status == WorkerStatus::Idle
+            || this.stopped.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(());
+        }
+        let Some(bound) = this.bound else {
+            return Poll::Pending;
+        };
+        let deadline = tokio::time::Instant::from_std(start + bound);
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        timer.as_mut().poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_takes_up_to_its_share_at_once_and_a_bounded_number_in_all() {
+        let taking = Taking {
+            at_once: 4,
+            in_all: 4 * TAKEN_IN_ALL_PER_SLOT,
+            bound: None,
+        };
+        assert!(matches!(
+            taking.should_accept_request(0, 0),
+            ShouldAccept::Yes
+        ));
+        assert!(matches!(
+            taking.should_accept_request(3, 10),
+            ShouldAccept::Yes
+        ));
+        assert!(matches!(
+            taking.should_accept_request(4, 10),
+            ShouldAccept::No
+        ));
+        assert!(matches!(
+            taking.should_accept_request(1, 4 * TAKEN_IN_ALL_PER_SLOT),
+            ShouldAccept::Never
+        ));
+    }
+
+    #[test]
+    fn an_instance_ends_when_idle_past_its_bound_or_stopped_and_not_before() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::new(Notify::new());
+        let mut expiry = Expiry {
+            bound: Some(Duration::from_secs(5)),
+            stopping: stopping.clone(),
+            stopped: Box::pin(stopped.clone().notified_owned()),
+            timer: None,
+        };
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut poll = |status, start| Pin::new(&mut expiry).poll(&mut cx, status, start);
+        let now = Instant::now();
+        assert!(poll(WorkerStatus::Idle, now).is_ready());
+        assert!(poll(WorkerStatus::Requests, now).is_pending());
+        assert!(poll(WorkerStatus::PostReturn, now).is_pending());
+        let long_ago = now - Duration::from_secs(6);
+        assert!(poll(WorkerStatus::Requests, long_ago).is_ready());
+        assert!(poll(WorkerStatus::Requests, now).is_pending());
+        stopped.notify_waiters();
+        assert!(poll(WorkerStatus::Requests, now).is_ready());
+    }
+}
