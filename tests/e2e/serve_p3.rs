@@ -226,6 +226,39 @@ fn requests_share_instances_of_a_wasi_0_3_handler_only_when_asked() {
     let (code, _, stderr) = server.terminate();
     assert_eq!(code, Some(0), "{stderr}");
 
+    // A request cannot be taken out of a shared instance when its client leaves: it keeps
+    // its slot until its guest answers, so clients that leave at once meet --max-concurrency
+    // instead of piling up guest work.
+    let server = serve(
+        dir,
+        &[
+            "--timeout",
+            "10s",
+            "--requests-per-instance",
+            "4",
+            "--max-concurrency",
+            "2",
+            "--max-queue",
+            "0",
+        ],
+    );
+    for _ in 0..2 {
+        let mut leaving = std::net::TcpStream::connect(server.addr).unwrap();
+        std::io::Write::write_all(
+            &mut leaving,
+            b"GET /sleep?ms=3000 HTTP/1.1\r\nhost: x\r\n\r\n",
+        )
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let busy = server.get("/busy");
+    assert_eq!(busy.status, 503, "{busy:?}");
+    server.logged("GET /sleep?ms=3000 499");
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    let freed = server.get("/freed");
+    assert_eq!(freed.text(), "hello from WASI 0.3 at /freed");
+    drop(server);
+
     for (args, why) in [
         (
             vec!["--requests-per-instance", "2"],

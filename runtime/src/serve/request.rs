@@ -160,30 +160,30 @@ impl Shared {
     ) -> Response<HyperOutgoingBody> {
         let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
         let what = handler.what.clone();
+        // Held by the instance too, until its `handle` returns: a request whose client left
+        // still runs there, and work beyond --max-concurrency must not pile up.
+        let slot = Arc::new(admitted);
         // Dropped before the response (the client left), the line says so.
         let mut served = Served {
             arrival,
             events: self.events.clone(),
             status: 499,
             error: Some(
-                "the client closed the connection before the response; its request runs on in the instance it shares until it ends or reaches its time bound, and keeps its slot".into(),
+                "the client closed the connection before the response; a request cannot be taken out of a shared instance, so it runs on, and keeps its slot, until it answers or reaches its time bound".into(),
             ),
-            admitted: Some(admitted),
-            unanswered: self.config.limits.wall_clock(),
+            _slot: slot.clone(),
         };
         let handled = self
             .guests
-            .spawn(async move { dispatcher.handle((), request).await })
+            .spawn(async move { dispatcher.handle(slot, request).await })
             .await;
         let response = match handled {
             Ok(Ok(response)) => {
-                served.unanswered = None;
                 served.status = response.status().as_u16();
                 served.error = None;
                 response
             }
             Ok(Err(e)) => {
-                served.unanswered = None;
                 let stopping = self.stopping.load(Ordering::SeqCst);
                 let e = shared_failure(what, e, &self.config.limits, &served.arrival, stopping);
                 let status = failure_status(&e);
@@ -192,7 +192,6 @@ impl Shared {
                 plain(status, &client_reason(&e))
             }
             Err(ended) => {
-                served.unanswered = None;
                 let e = if ended.is_cancelled() {
                     RunError::Stopped { what }
                 } else {
@@ -268,9 +267,9 @@ struct Served {
     events: Events,
     status: u16,
     error: Option<String>,
-    admitted: Option<Admitted>,
-    /// Until the guest answers: how long its slot is kept if the client leaves first.
-    unanswered: Option<Duration>,
+    /// The slot, shared with the instance that took the request: it is free once both let
+    /// go (the response sent, and the guest's `handle` returned or past its deadline).
+    _slot: Arc<Admitted>,
 }
 
 impl Drop for Served {
@@ -278,19 +277,6 @@ impl Drop for Served {
         let error = self.error.take();
         self.arrival
             .log(&*self.events, self.status, error, Vec::new());
-        // A request whose client left cannot be taken out of a shared instance: it runs on
-        // until it answers or its instance ends, within its time bound. Its slot is kept
-        // that long, so that clients that leave at once cannot pile up work beyond
-        // --max-concurrency.
-        if let (Some(bound), Some(admitted)) = (self.unanswered, self.admitted.take()) {
-            let until = self.arrival.start + bound;
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    tokio::time::sleep_until(until.into()).await;
-                    drop(admitted);
-                });
-            }
-        }
     }
 }
 
@@ -318,7 +304,7 @@ fn shared_failure(
                 message: "a request in it trapped, or ran past its time".into(),
             }
         }
-    } else if let Some(failed) = e.downcast_ref::<InstantiationError<()>>() {
+    } else if let Some(failed) = e.downcast_ref::<InstantiationError<Arc<Admitted>>>() {
         RunError::Instantiate {
             what,
             message: format!("{:#}", failed.error),

@@ -26,6 +26,7 @@ use wasmtime_wasi_http::handler::{
 };
 use wasmtime_wasi_http::WasiHttpView;
 
+use super::admission::Admitted;
 use super::{Handler, HttpRule, Outgoing};
 use crate::store::{new_store, State};
 use crate::{Grants, Limits};
@@ -112,7 +113,8 @@ pub(super) struct Taking {
 
 impl WorkerState for Taking {
     type StoreData = State;
-    type RequestData = ();
+    /// The request's slot, held until its `handle` returns or its deadline passes.
+    type RequestData = Arc<Admitted>;
 
     fn should_accept_request(&self, at_once: usize, in_all: usize) -> ShouldAccept {
         if in_all >= self.in_all {
@@ -127,16 +129,18 @@ impl WorkerState for Taking {
     fn on_request_start(
         &self,
         _store: StoreContextMut<'_, State>,
-        (): (),
+        slot: Arc<Admitted>,
         _task_group: TaskGroupId,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
-        match self.bound {
-            Some(bound) => {
-                let deadline = tokio::time::Instant::now() + bound;
-                Box::pin(async move { tokio::time::sleep_until(deadline).await })
+        // Dropped when `handle` returns (or the deadline passes): the slot goes with it.
+        let deadline = self.bound.map(|bound| tokio::time::Instant::now() + bound);
+        Box::pin(async move {
+            let _slot = slot;
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
             }
-            None => Box::pin(std::future::pending()),
-        }
+        })
     }
 
     fn drop(&self, store: Store<State>, _result: wasmtime::Result<()>) {
