@@ -91,6 +91,13 @@ fn a_c_command_calls_a_rust_library_and_a_failing_main_fails_the_run() {
     let out = compose_in(&fixture, &["run", "--", ""]);
     assert!(out.stdout.contains("0 words"), "{out}");
     assert_eq!(out.code, Some(1), "{out}");
+    // A C program's stack is 1 MiB with either compiler (zig's own default is 16 MiB,
+    // wasm-ld's 64 KiB): half of it is there, twice it overflows.
+    let out = compose_in(&fixture, &["run", "--", "--deep", "512"]).ok();
+    assert!(out.stdout.contains("512 KiB of stack"), "{out}");
+    let out = compose_in(&fixture, &["run", "--", "--deep", "2048"]);
+    assert_ne!(out.code, Some(0), "{out}");
+    assert!(!out.stdout.contains("KiB of stack"), "{out}");
 }
 
 #[test]
