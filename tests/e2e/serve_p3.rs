@@ -58,7 +58,17 @@ fn served_well(dir: &std::path::Path) {
         assert_eq!(answer.text(), format!("hello from WASI 0.3 at {path}"));
     }
 
-    // A guest that never yields gets 504 at its deadline; the server answers meanwhile.
+    spins_to_504_while_others_are_answered(&server);
+    let after = server.get("/after");
+    assert_eq!(after.text(), "hello from WASI 0.3 at /after");
+
+    let (code, _, stderr) = server.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// A guest that never yields gets 504 at its deadline; the server answers meanwhile.
+fn spins_to_504_while_others_are_answered(server: &Server) {
+    let addr = server.addr;
     let spinner = std::thread::spawn(move || request(addr, "GET", "/spin", &[], &[]));
     std::thread::sleep(std::time::Duration::from_millis(300));
     let fast = server.get("/during");
@@ -66,11 +76,6 @@ fn served_well(dir: &std::path::Path) {
     let spun = spinner.join().unwrap();
     assert_eq!(spun.status, 504, "{spun:?}");
     server.logged("GET /spin 504");
-    let after = server.get("/after");
-    assert_eq!(after.text(), "hello from WASI 0.3 at /after");
-
-    let (code, _, stderr) = server.terminate();
-    assert_eq!(code, Some(0), "{stderr}");
 }
 
 /// Go's greeter under a Rust handler (Go has no WASI 0.3 handler), Python's under Python's.
@@ -194,14 +199,8 @@ fn requests_share_instances_of_a_wasi_0_3_handler_only_when_asked() {
     );
     assert!(counts.iter().all(|&n| n <= 8), "{counts:?}");
 
+    spins_to_504_while_others_are_answered(&server);
     let addr = server.addr;
-    let spinner = std::thread::spawn(move || request(addr, "GET", "/spin", &[], &[]));
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let fast = server.get("/during");
-    assert_eq!(fast.text(), "hello from WASI 0.3 at /during");
-    let spun = spinner.join().unwrap();
-    assert_eq!(spun.status, 504, "{spun:?}");
-    server.logged("GET /spin 504");
 
     // Sleepers first, so that the trap lands in the instance they wait in.
     let sleepers: Vec<_> = (0..3)
