@@ -1,5 +1,6 @@
 //! Serving a `wasi:http/incoming-handler` component over HTTP/1.1: one fresh instance per
-//! request from one pre-linked [`Handler`], the run's grants and limits applied to each,
+//! request (or, opt-in for a WASI 0.3 handler, instances shared by requests) from one
+//! pre-linked [`Handler`], the run's grants and limits applied to each,
 //! outgoing HTTP denied unless granted, and the served handler swappable while requests run.
 //!
 //! - [`Runtime::handler`](crate::Runtime::handler) checks that a component is an HTTP handler
@@ -9,7 +10,8 @@
 //!
 //! Inside, a request goes through stages, each in its own file: the connection it came on
 //! (`connection`: slow and idle clients closed), its admission (`admission`: a slot, the
-//! queue, or 503), its instance and outcome (`request`), and what the client is sent when the
+//! queue, or 503), its instance and outcome (`request`; `sharing` when a WASI 0.3 handler's
+//! requests share instances, `--requests-per-instance`), and what the client is sent when the
 //! handler could not answer (`response`). Guests run on an executor of their own, their
 //! deadlines checked at the ticks of a thread of its own (`clock`); the allocator's free
 //! memory is given back once a burst is over (`memory`).

@@ -1,7 +1,8 @@
 //! One request's path through the server, stage by stage: its arrival, its admission (a
 //! slot, or the queue, or 503), its instance (a fresh store, run on the guests' executor
 //! under the request's deadline), its outcome (the status and the access-log line), and the
-//! response the client gets.
+//! response the client gets. With `--requests-per-instance`, a WASI 0.3 handler's admitted
+//! requests go to shared instances instead (`sharing.rs`).
 
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -13,21 +14,18 @@ use hyper::{Request, Response, StatusCode};
 use tokio::sync::oneshot;
 use wasmtime::component::Resource;
 use wasmtime::{AsContextMut, Store, UpdateDeadline};
-use wasmtime_wasi_http::handler::{
-    ExpirationError, InstantiationError, Prepared, Proxy, ProxyPre, TrapOrPanicError,
-};
+use wasmtime_wasi_http::handler::{Prepared, Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 use wasmtime_wasi_http::WasiHttpView;
 
-use super::admission::{Admission, Admitted, Refused};
-use super::connection::TrackedBody;
+use super::admission::{Admission, Refused};
 use super::response::{client_reason, failure_status, one_line, plain};
-use super::sharing::{Dispatcher, Sharing};
+use super::sharing::Dispatcher;
 use super::{AccessLog, Handler, HttpRule, Outgoing, ServeConfig, ServeEvent};
-use crate::store::{classify, denied_http, new_store, over_budget, time_limit, State, Stopped};
-use crate::{Limits, RunError};
+use crate::store::{classify, denied_http, new_store, over_budget, State, Stopped};
+use crate::RunError;
 
 pub(super) type Events = Arc<dyn Fn(&ServeEvent) + Send + Sync>;
 
@@ -37,17 +35,17 @@ pub(super) struct Shared {
     pub(super) current: Arc<RwLock<Arc<Handler>>>,
     pub(super) events: Events,
     pub(super) config: ServeConfig,
-    allow_http: Arc<[HttpRule]>,
+    pub(super) allow_http: Arc<[HttpRule]>,
     /// The executor instances run on, apart from the one that accepts and reads connections:
     /// a guest that occupies every one of its threads still leaves the server answering.
-    guests: tokio::runtime::Handle,
+    pub(super) guests: tokio::runtime::Handle,
     /// Set when the shutdown's grace period is over: running guests stop at the next tick.
     pub(super) stopping: Arc<AtomicBool>,
     /// Told when `stopping` is set: shared instances whose requests all wait end then.
     pub(super) stopped: Arc<tokio::sync::Notify>,
     /// With `--requests-per-instance` above 1, the dispatcher of the served WASI 0.3
     /// handler's requests to shared instances (a new one for each handler a reload brings).
-    dispatcher: Mutex<Option<(Arc<Handler>, Dispatcher)>>,
+    pub(super) dispatcher: Mutex<Option<(Arc<Handler>, Dispatcher)>>,
 }
 
 impl Shared {
@@ -67,32 +65,6 @@ impl Shared {
             stopping: Arc::new(AtomicBool::new(false)),
             stopped: Arc::new(tokio::sync::Notify::new()),
             dispatcher: Mutex::new(None),
-        }
-    }
-
-    /// The dispatcher of `handler`'s requests to shared instances, when they share them:
-    /// `--requests-per-instance` above 1 and a WASI 0.3 handler.
-    fn dispatcher(&self, handler: &Arc<Handler>) -> Option<Dispatcher> {
-        if self.config.requests_per_instance <= 1 || !matches!(handler.pre, ProxyPre::P3(_)) {
-            return None;
-        }
-        let mut current = self.dispatcher.lock().unwrap_or_else(|e| e.into_inner());
-        match &*current {
-            Some((served, dispatcher)) if Arc::ptr_eq(served, handler) => Some(dispatcher.clone()),
-            _ => {
-                let dispatcher = Sharing {
-                    handler: handler.clone(),
-                    grants: self.config.grants.clone(),
-                    limits: self.config.limits,
-                    allow_http: self.allow_http.clone(),
-                    at_once: self.config.requests_per_instance,
-                    stopping: self.stopping.clone(),
-                    stopped: self.stopped.clone(),
-                }
-                .dispatcher();
-                *current = Some((handler.clone(), dispatcher.clone()));
-                Some(dispatcher)
-            }
         }
     }
 
@@ -148,66 +120,6 @@ impl Shared {
         answer
     }
 
-    /// A request given to a shared instance: the response as soon as the guest returns it;
-    /// the request's slot and its access-log line are held by the body until it is sent.
-    async fn answer_shared(
-        &self,
-        arrival: Arrival,
-        admitted: Admitted,
-        handler: &Handler,
-        dispatcher: Dispatcher,
-        request: Request<Incoming>,
-    ) -> Response<HyperOutgoingBody> {
-        let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
-        let what = handler.what.clone();
-        // Held by the instance too, until its `handle` returns: a request whose client left
-        // still runs there, and work beyond --max-concurrency must not pile up.
-        let slot = Arc::new(admitted);
-        // Dropped before the response (the client left), the line says so.
-        let mut served = Served {
-            arrival,
-            events: self.events.clone(),
-            status: 499,
-            error: Some(
-                "the client closed the connection before the response; a request cannot be taken out of a shared instance, so it runs on, and keeps its slot, until it answers or reaches its time bound".into(),
-            ),
-            _slot: slot.clone(),
-        };
-        let handled = self
-            .guests
-            .spawn(async move { dispatcher.handle(slot, request).await })
-            .await;
-        let response = match handled {
-            Ok(Ok(response)) => {
-                served.status = response.status().as_u16();
-                served.error = None;
-                response
-            }
-            Ok(Err(e)) => {
-                let stopping = self.stopping.load(Ordering::SeqCst);
-                let e = shared_failure(what, e, &self.config.limits, &served.arrival, stopping);
-                let status = failure_status(&e);
-                served.status = status.as_u16();
-                served.error = Some(one_line(&e));
-                plain(status, &client_reason(&e))
-            }
-            Err(ended) => {
-                let e = if ended.is_cancelled() {
-                    RunError::Stopped { what }
-                } else {
-                    RunError::Engine {
-                        message: format!("the request's task panicked: {ended}"),
-                    }
-                };
-                let status = failure_status(&e);
-                served.status = status.as_u16();
-                served.error = Some(one_line(&e));
-                plain(status, &client_reason(&e))
-            }
-        };
-        response.map(|body| TrackedBody::new(body, served).boxed_unsync())
-    }
-
     fn refuse(&self, arrival: &Arrival, refused: Refused) -> Response<HyperOutgoingBody> {
         let (why, said) = match refused {
             Refused::Busy { running, waiting } => (
@@ -224,8 +136,8 @@ impl Shared {
 }
 
 /// A request as it arrived, for its access-log line.
-struct Arrival {
-    start: Instant,
+pub(super) struct Arrival {
+    pub(super) start: Instant,
     method: String,
     path: String,
 }
@@ -242,7 +154,7 @@ impl Arrival {
         }
     }
 
-    fn log(
+    pub(super) fn log(
         &self,
         events: &(dyn Fn(&ServeEvent) + Send + Sync),
         status: u16,
@@ -257,60 +169,6 @@ impl Arrival {
             error,
             denied,
         }));
-    }
-}
-
-/// A request answered by a shared instance, until its response is sent: its slot, and its
-/// access-log line, written when it is dropped.
-struct Served {
-    arrival: Arrival,
-    events: Events,
-    status: u16,
-    error: Option<String>,
-    /// The slot, shared with the instance that took the request: it is free once both let
-    /// go (the response sent, and the guest's `handle` returned or past its deadline).
-    _slot: Arc<Admitted>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let error = self.error.take();
-        self.arrival
-            .log(&*self.events, self.status, error, Vec::new());
-    }
-}
-
-/// Why a request given to a shared instance got no response.
-fn shared_failure(
-    what: String,
-    e: wasmtime::Error,
-    limits: &Limits,
-    arrival: &Arrival,
-    stopping: bool,
-) -> RunError {
-    let past_its_time = limits
-        .wall_clock()
-        .is_some_and(|bound| arrival.start.elapsed() >= bound);
-    if e.downcast_ref::<ExpirationError>().is_some() {
-        time_limit(&what, limits)
-    } else if e.downcast_ref::<TrapOrPanicError>().is_some() {
-        if stopping {
-            RunError::Stopped { what }
-        } else if past_its_time {
-            time_limit(&what, limits)
-        } else {
-            RunError::SharedInstanceEnded {
-                what,
-                message: "a request in it trapped, or ran past its time".into(),
-            }
-        }
-    } else if let Some(failed) = e.downcast_ref::<InstantiationError<Arc<Admitted>>>() {
-        RunError::Instantiate {
-            what,
-            message: format!("{:#}", failed.error),
-        }
-    } else {
-        classify(&what, Stopped::Failed(e), false, limits)
     }
 }
 

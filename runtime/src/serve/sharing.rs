@@ -3,7 +3,9 @@
 //! `handle` is an async function, so that a request waiting on I/O costs a task in the
 //! instance and not an instance of its own. wasmtime-wasi-http's `ProxyHandler` dispatches
 //! them; this file tells it how compose builds an instance (the same sandbox, grants and
-//! outgoing-HTTP policy as a request's own), how many requests one takes, and when one ends.
+//! outgoing-HTTP policy as a request's own), how many requests one takes, and when one ends,
+//! and it holds the shared request's own stages: its slot (kept by the instance too, until
+//! the guest answers), its outcome, and its access-log line.
 //!
 //! What sharing gives up, and the server says so: requests of one instance share its memory
 //! and its `--max-memory`; one that traps ends the instance with every request in it; one
@@ -17,19 +19,27 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
 use tokio::sync::futures::OwnedNotified;
 use tokio::sync::Notify;
 use wasmtime::component::TaskGroupId;
 use wasmtime::{Store, StoreContextMut};
 use wasmtime_wasi_http::handler::{
-    self, HandlerState, ProxyHandler, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
+    self, ExpirationError, HandlerState, InstantiationError, ProxyHandler, ProxyPre, ShouldAccept,
+    TrapOrPanicError, WorkerExpiration, WorkerState, WorkerStatus,
 };
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::WasiHttpView;
 
 use super::admission::Admitted;
+use super::connection::TrackedBody;
+use super::request::{Arrival, Events, Shared};
+use super::response::{client_reason, failure_status, one_line, plain};
 use super::{Handler, HttpRule, Outgoing};
-use crate::store::{new_store, State};
-use crate::{Grants, Limits};
+use crate::store::{classify, new_store, time_limit, State, Stopped};
+use crate::{Grants, Limits, RunError};
 
 /// How many requests in all one instance takes, per request it may take at once, before it
 /// takes no more and ends once they are done: a guest that leaks gets a fresh start.
@@ -54,6 +64,148 @@ impl Sharing {
     /// A dispatcher of `handler`'s requests.
     pub(super) fn dispatcher(self) -> Dispatcher {
         ProxyHandler::new(self)
+    }
+}
+
+impl Shared {
+    /// The dispatcher of `handler`'s requests to shared instances, when they share them:
+    /// `--requests-per-instance` above 1 and a WASI 0.3 handler.
+    pub(super) fn dispatcher(&self, handler: &Arc<Handler>) -> Option<Dispatcher> {
+        if self.config.requests_per_instance <= 1 || !matches!(handler.pre, ProxyPre::P3(_)) {
+            return None;
+        }
+        let mut current = self.dispatcher.lock().unwrap_or_else(|e| e.into_inner());
+        match &*current {
+            Some((served, dispatcher)) if Arc::ptr_eq(served, handler) => Some(dispatcher.clone()),
+            _ => {
+                let dispatcher = Sharing {
+                    handler: handler.clone(),
+                    grants: self.config.grants.clone(),
+                    limits: self.config.limits,
+                    allow_http: self.allow_http.clone(),
+                    at_once: self.config.requests_per_instance,
+                    stopping: self.stopping.clone(),
+                    stopped: self.stopped.clone(),
+                }
+                .dispatcher();
+                *current = Some((handler.clone(), dispatcher.clone()));
+                Some(dispatcher)
+            }
+        }
+    }
+
+    /// A request given to a shared instance: the response as soon as the guest returns it;
+    /// the request's slot and its access-log line are held by the body until it is sent.
+    pub(super) async fn answer_shared(
+        &self,
+        arrival: Arrival,
+        admitted: Admitted,
+        handler: &Handler,
+        dispatcher: Dispatcher,
+        request: Request<Incoming>,
+    ) -> Response<HyperOutgoingBody> {
+        let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
+        let what = handler.what.clone();
+        // Held by the instance too, until its `handle` returns: a request whose client left
+        // still runs there, and work beyond --max-concurrency must not pile up.
+        let slot = Arc::new(admitted);
+        // Dropped before the response (the client left), the line says so.
+        let mut served = Served {
+            arrival,
+            events: self.events.clone(),
+            status: 499,
+            error: Some(
+                "the client closed the connection before the response; a request cannot be taken out of a shared instance, so it runs on, and keeps its slot, until it answers or reaches its time bound".into(),
+            ),
+            _slot: slot.clone(),
+        };
+        let handled = self
+            .guests
+            .spawn(async move { dispatcher.handle(slot, request).await })
+            .await;
+        let response = match handled {
+            Ok(Ok(response)) => {
+                served.status = response.status().as_u16();
+                served.error = None;
+                response
+            }
+            Ok(Err(e)) => {
+                let stopping = self.stopping.load(Ordering::SeqCst);
+                let e = shared_failure(what, e, &self.config.limits, &served.arrival, stopping);
+                let status = failure_status(&e);
+                served.status = status.as_u16();
+                served.error = Some(one_line(&e));
+                plain(status, &client_reason(&e))
+            }
+            Err(ended) => {
+                let e = if ended.is_cancelled() {
+                    RunError::Stopped { what }
+                } else {
+                    RunError::Engine {
+                        message: format!("the request's task panicked: {ended}"),
+                    }
+                };
+                let status = failure_status(&e);
+                served.status = status.as_u16();
+                served.error = Some(one_line(&e));
+                plain(status, &client_reason(&e))
+            }
+        };
+        response.map(|body| TrackedBody::new(body, served).boxed_unsync())
+    }
+}
+
+/// A request answered by a shared instance, until its response is sent: its slot, and its
+/// access-log line, written when it is dropped.
+struct Served {
+    arrival: Arrival,
+    events: Events,
+    status: u16,
+    error: Option<String>,
+    /// The slot, shared with the instance that took the request: it is free once both let
+    /// go (the response sent, and the guest's `handle` returned or past its deadline).
+    _slot: Arc<Admitted>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let error = self.error.take();
+        self.arrival
+            .log(&*self.events, self.status, error, Vec::new());
+    }
+}
+
+/// Why a request given to a shared instance got no response.
+fn shared_failure(
+    what: String,
+    e: wasmtime::Error,
+    limits: &Limits,
+    arrival: &Arrival,
+    stopping: bool,
+) -> RunError {
+    let past_its_time = limits
+        .wall_clock()
+        .is_some_and(|bound| arrival.start.elapsed() >= bound);
+    if e.downcast_ref::<ExpirationError>().is_some() {
+        time_limit(&what, limits)
+    } else if e.downcast_ref::<TrapOrPanicError>().is_some() {
+        if stopping {
+            RunError::Stopped { what }
+        } else if past_its_time {
+            time_limit(&what, limits)
+        } else {
+            RunError::SharedInstanceEnded {
+                what,
+                message: "a request in it trapped, or ran past its time".into(),
+            }
+        }
+    } else if let Some(failed) = e.downcast_ref::<InstantiationError<Arc<Admitted>>>() {
+        RunError::Instantiate {
+            what,
+            message: format!("{:#}", failed.error),
+        }
+    } else {
+        classify(&what, Stopped::Failed(e), false, limits)
     }
 }
 
